@@ -1,0 +1,88 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "ZTP",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ZTPCore", targets: ["ZTPCore"]),
+        .library(name: "ZTPClient", targets: ["ZTPClient"]),
+        .executable(name: "ztp-server", targets: ["ztp-server"]),
+        .executable(name: "ztp-client", targets: ["ztp-client"]),
+        .executable(name: "ztp-bench", targets: ["ztp-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+
+        // The protocol, sans-IO: bytes and time in, frames and decisions out. libsodium only.
+        .target(name: "ZTPCore", dependencies: ["CSodium"]),
+
+        .target(name: "ZTPStore", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "ZTPServer", dependencies: [
+            "ZTPCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "ZTPClient", dependencies: [
+            "ZTPCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .target(name: "ZTPManagement", dependencies: [
+            "CMicroHTTPD", "ZTPServer", "ZTPStore", "ZTPCore",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "ztp-server", dependencies: [
+            "ZTPServer", "ZTPManagement", "ZTPStore", "ZTPCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "ztp-client", dependencies: [
+            "ZTPClient", "ZTPCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "ztp-bench", dependencies: [
+            "ZTPClient", "ZTPServer", "ZTPCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "ZTPCoreTests", dependencies: ["ZTPCore"], resources: [.copy("Vectors")]),
+        .testTarget(name: "ZTPStoreTests", dependencies: ["ZTPStore"]),
+        .testTarget(name: "ZTPManagementTests", dependencies: ["ZTPManagement"]),
+        .testTarget(name: "ZTPServerTests", dependencies: [
+            "ZTPServer", "ZTPCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+        .testTarget(name: "ZTPEndToEndTests", dependencies: [
+            "ZTPClient", "ZTPCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,56 @@
+import NIOCore
+import ZTPCore
+
+/// The bridge between async callers and the connection, which lives on its event loop.
+final class ClientChannel: Sendable {
+    let channel: any Channel
+    private let handler: NIOLoopBound<ClientHandler>
+
+    init(channel: any Channel, handler: ClientHandler) {
+        self.channel = channel
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+    }
+
+    private func onLoop<T: Sendable>(_ body: @escaping @Sendable (ClientHandler) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
+        let handler = self.handler
+        if channel.eventLoop.inEventLoop { return body(handler.value) }
+        return channel.eventLoop.flatSubmit { body(handler.value) }
+    }
+
+    func established() async throws -> SessionInfo {
+        try await onLoop { $0.establishedFuture }.get()
+    }
+
+    func send(stream: UInt32, message: [UInt8]) async throws {
+        try await onLoop { $0.send(stream: stream, message: message) }.get()
+    }
+
+    func openStream(_ id: UInt32) async throws -> AsyncThrowingStream<[UInt8], any Error> {
+        let (inbox, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
+        try await onLoop { $0.open(stream: id, continuation: continuation) }.get()
+        return inbox
+    }
+
+    func closeStream(_ id: UInt32) async {
+        _ = try? await onLoop { $0.closeStream(id) }.get()
+    }
+
+    func consumed(stream: UInt32, count: Int) {
+        let handler = self.handler
+        channel.eventLoop.execute { handler.value.consumed(stream: stream, count: count) }
+    }
+
+    func ping() async throws -> Double {
+        try await onLoop { $0.ping() }.get()
+    }
+
+    func close() async {
+        _ = try? await onLoop { $0.closeSession(code: .normal, reason: "bye") }.get()
+        try? await channel.closeFuture.get()
+    }
+
+    var closed: EventLoopFuture<ZTPClientError> {
+        let handler = self.handler
+        return channel.eventLoop.flatSubmit { handler.value.closedFuture }
+    }
+}

@@ -1,0 +1,52 @@
+import NIOCore
+import ZTPCore
+
+/// One stream of a client session: send messages, and read the server's as an async sequence.
+///
+/// Reading gives flow-control credit back: the server can only have a window's worth of
+/// unread messages outstanding, so a reader that stops also stops the server's sending.
+public final class ZTPStream: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+
+    public let id: UInt32
+    let channel: ClientChannel
+    let inbox: AsyncThrowingStream<[UInt8], any Error>
+
+    init(id: UInt32, channel: ClientChannel, inbox: AsyncThrowingStream<[UInt8], any Error>) {
+        self.id = id
+        self.channel = channel
+        self.inbox = inbox
+    }
+
+    /// Sends one message (one DATA frame, at most 65,536 bytes). Waits while the stream's
+    /// window is spent, so a fast writer cannot queue without bound.
+    public func send(_ message: [UInt8]) async throws {
+        try await channel.send(stream: id, message: message)
+    }
+
+    public func send(_ text: String) async throws {
+        try await send(Array(text.utf8))
+    }
+
+    /// Sends CLOSE(stream, NORMAL); the sequence ends.
+    public func close() async {
+        await channel.closeStream(id)
+    }
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(base: inbox.makeAsyncIterator(), stream: id, channel: channel)
+    }
+
+    /// Yields messages in order; reports each one as consumed so credit flows back.
+    public struct Iterator: AsyncIteratorProtocol {
+        var base: AsyncThrowingStream<[UInt8], any Error>.Iterator
+        let stream: UInt32
+        let channel: ClientChannel
+
+        public mutating func next() async throws -> [UInt8]? {
+            guard let message = try await base.next() else { return nil }
+            channel.consumed(stream: stream, count: message.count)
+            return message
+        }
+    }
+}

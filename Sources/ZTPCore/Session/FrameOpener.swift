@@ -1,0 +1,48 @@
+/// The receiving half of a session cipher: one key and the counter it expects next.
+///
+/// Invariant: never returns plaintext that did not authenticate. A nonce other than
+/// `0x00000000 || u64(expected)` is refused before any decryption, so replayed, reordered,
+/// dropped or injected frames end the connection (ZTP-1 section 2.1).
+public struct FrameOpener: Sendable {
+    private var key: SecretBytes
+    public private(set) var expectedSequence: UInt64 = 0
+
+    public init(key: SecretBytes) {
+        precondition(key.count == ChaChaPoly.keyCount)
+        self.key = key
+    }
+
+    /// Opens a whole received frame (header included) and returns its plaintext payload.
+    public mutating func open(_ frame: FrameDecoder.RawFrame) throws(ZTPError) -> [UInt8] {
+        let header = frame.header
+        guard header.type.isEncrypted else {
+            throw .protocolError(.unexpectedFrame, "\(header.type) after the handshake")
+        }
+        guard header.noncePrefix == 0, header.sequence == expectedSequence else {
+            throw ZTPError(.nonceMismatch, .protocolError, "expected seq \(expectedSequence), got \(header.sequence)")
+        }
+        let plaintextCount = Int(header.length) - ChaChaPoly.tagCount
+        var plaintext = [UInt8](repeating: 0, count: plaintextCount)
+        let opened = frame.bytes.withUnsafeBytes { all in
+            plaintext.withUnsafeMutableBytes { out in
+                key.withUnsafeBytes { k in
+                    ChaChaPoly.open(key: k,
+                                    nonce: UnsafeRawBufferPointer(rebasing: all[8..<20]),
+                                    aad: UnsafeRawBufferPointer(rebasing: all[0..<FrameHeader.size]),
+                                    ciphertext: UnsafeRawBufferPointer(rebasing: all[FrameHeader.size..<(FrameHeader.size + plaintextCount)]),
+                                    tag: UnsafeRawBufferPointer(rebasing: all[(FrameHeader.size + plaintextCount)...]),
+                                    plaintext: out)
+                }
+            }
+        }
+        guard opened else {
+            throw ZTPError(.decryptFailed, .protocolError, "\(header.type) seq \(header.sequence) failed to open")
+        }
+        expectedSequence += 1
+        if header.type == .keyUpdate {
+            key = KeySchedule.nextKey(after: key)
+            expectedSequence = 0
+        }
+        return plaintext
+    }
+}

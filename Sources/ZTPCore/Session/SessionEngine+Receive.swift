@@ -1,0 +1,94 @@
+extension SessionEngine {
+    /// Handles one opened frame of an established session.
+    mutating func receive(_ frame: Frame, now: Double, admission: (UInt32) -> CloseCode?,
+                          out: inout [UInt8], events: inout [ConnectionEvent]) throws(ZTPError) {
+        switch frame {
+        case .data(let stream, let payload):
+            try receiveData(stream: stream, payload: payload, now: now, admission: admission, out: &out, events: &events)
+        case .close(0, let code, let reason):
+            events.append(.closed(.peerClosed(code, reason: String(decoding: reason, as: UTF8.self))))
+        case .close(let stream, let code, let reason):
+            // "WINDOW_UPDATE or CLOSE for a stream that is not open is ignored (it may cross a close)."
+            if removeStream(stream) != nil {
+                events.append(.streamClosed(stream, code, reason: String(decoding: reason, as: UTF8.self), byPeer: true))
+            }
+        case .windowUpdate(let stream, let increment):
+            try receiveWindowUpdate(stream: stream, increment: Int(increment), now: now, out: &out, events: &events)
+        case .ping(let opaque):
+            seal(.pong(opaque: opaque), now: now, into: &out)
+        case .pong(let opaque):
+            // "A PONG that answers no PING is ignored."
+            if matchPong(opaque) { events.append(.pong(opaque)) }
+        case .keyUpdate:
+            noteKeyUpdateReceived()
+        case .handshakeInit, .handshakeAck, .clientHello, .serverHello:
+            throw .protocolError(.unexpectedFrame, "\(frame.type) after the handshake")
+        }
+    }
+
+    private mutating func receiveData(stream: UInt32, payload: [UInt8], now: Double, admission: (UInt32) -> CloseCode?,
+                                      out: inout [UInt8], events: inout [ConnectionEvent]) throws(ZTPError) {
+        if streams[stream] == nil {
+            switch role {
+            case .client:
+                // "DATA that arrives at the client for a stream it has closed is discarded."
+                return
+            case .server:
+                // Section 4: unknown handler, then role, then max_streams; the session goes on.
+                let refusal = admission(stream) ?? (streams.count >= parameters.maxStreams ? .tooManyStreams : nil)
+                if let refusal {
+                    let close = Frame.close(stream: stream, code: refusal, reason: Frame.closeReason(refusal.name.lowercased()))
+                    seal(close, now: now, into: &out)
+                    events.append(.streamRejected(stream, refusal))
+                    return
+                }
+                openStream(stream, now: now)
+                events.append(.streamOpened(stream))
+            }
+        }
+        var credit: Int?
+        let automatic = limits.automaticCredit
+        try updateStream(stream) { (state: inout StreamState) throws(ZTPError) in
+            try state.receiveWindow.consume(payload.count)
+            state.lastActivity = now
+            state.bytesIn += UInt64(payload.count)
+            state.framesIn += 1
+            if automatic, !payload.isEmpty, let increment = state.credit.consume(payload.count) {
+                try state.receiveWindow.grant(increment)
+                credit = increment
+            }
+        }
+        if let credit {
+            seal(.windowUpdate(stream: stream, increment: UInt32(credit)), now: now, into: &out)
+        }
+        if !payload.isEmpty {
+            events.append(.data(stream: stream, payload: payload))
+        }
+    }
+
+    private mutating func receiveWindowUpdate(stream: UInt32, increment: Int, now: Double,
+                                              out: inout [UInt8], events: inout [ConnectionEvent]) throws(ZTPError) {
+        guard streams[stream] != nil else { return }
+        try updateStream(stream) { (state: inout StreamState) throws(ZTPError) in
+            try state.sendWindow.grant(increment)
+        }
+        if flushQueue(stream: stream, now: now, out: &out) {
+            events.append(.streamWritable(stream))
+        }
+    }
+
+    /// The application consumed `count` bytes of `stream`; returns credit to the peer when due.
+    /// Only needed when credit is not automatic (a client whose reader may stall).
+    mutating func consumed(stream: UInt32, count: Int, now: Double, out: inout [UInt8]) {
+        var credit: Int?
+        try? updateStream(stream) { (state: inout StreamState) throws(ZTPError) in
+            if let increment = state.credit.consume(count) {
+                try state.receiveWindow.grant(increment)
+                credit = increment
+            }
+        }
+        if let credit {
+            seal(.windowUpdate(stream: stream, increment: UInt32(credit)), now: now, into: &out)
+        }
+    }
+}

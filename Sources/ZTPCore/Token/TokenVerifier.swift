@@ -1,0 +1,96 @@
+import Foundation
+
+/// Checks a token exactly as ZTP-1 section 3.5 orders it; each failure names its close code.
+///
+/// The clock, the role policy and the revocation check are injected so that tests (and the
+/// server's in-memory revocation set) control them.
+public struct TokenVerifier: Sendable {
+    public static let maxTokenBytes = 4096
+    /// "iat <= now + 60 (60 s for clock skew)".
+    public static let allowedClockSkew: Double = 60
+
+    private let secret: SecretBytes
+    private let now: @Sendable () -> Double
+    private let isKnownRole: @Sendable (String) -> Bool
+    private let isRevoked: @Sendable (String) -> Bool
+
+    /// - Parameters:
+    ///   - now: the current Unix time in seconds.
+    ///   - isKnownRole: whether the server's policy has this role.
+    ///   - isRevoked: whether this `jti` is revoked.
+    public init(secret: SecretBytes, now: @escaping @Sendable () -> Double,
+                isKnownRole: @escaping @Sendable (String) -> Bool,
+                isRevoked: @escaping @Sendable (String) -> Bool) {
+        self.secret = secret
+        self.now = now
+        self.isKnownRole = isKnownRole
+        self.isRevoked = isRevoked
+    }
+
+    /// Why a token was refused; `code` is what the CLOSE frame carries.
+    public struct Failure: Error, Equatable, Sendable {
+        public var code: CloseCode
+        /// For logs and audit: which check failed. Never includes the token itself.
+        public var reason: String
+    }
+
+    private struct Header: Decodable { var alg: String }
+
+    private struct Claims: Decodable {
+        var sub: String
+        var role: String
+        var iat: Double
+        var exp: Double
+        var jti: String
+    }
+
+    public func verify(_ token: [UInt8]) -> Result<TokenClaims, Failure> {
+        func fail(_ code: CloseCode, _ reason: String) -> Result<TokenClaims, Failure> {
+            .failure(Failure(code: code, reason: reason))
+        }
+        guard token.count <= TokenVerifier.maxTokenBytes else { return fail(.authFailed, "token too long") }
+        // 1. Structure: three base64url parts, JSON objects, alg exactly HS256, typed claims.
+        guard let text = String(validating: token, as: UTF8.self) else { return fail(.authFailed, "token is not text") }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3,
+              let headerBytes = Base64URL.decode(parts[0]),
+              let claimBytes = Base64URL.decode(parts[1]),
+              let signature = Base64URL.decode(parts[2]) else {
+            return fail(.authFailed, "malformed token")
+        }
+        let decoder = JSONDecoder()
+        guard let header = try? decoder.decode(Header.self, from: Data(headerBytes)) else {
+            return fail(.authFailed, "malformed token header")
+        }
+        guard header.alg == "HS256" else { return fail(.authFailed, "unsupported alg") }
+        guard let claims = try? decoder.decode(Claims.self, from: Data(claimBytes)),
+              claims.iat.isFinite, claims.exp.isFinite else {
+            return fail(.authFailed, "malformed token claims")
+        }
+        // 2. Signature, compared in constant time.
+        let signing = Array(text.utf8[..<parts[1].endIndex])
+        guard HMACSHA256.verify(signature, message: signing, key: secret) else {
+            return fail(.authFailed, "bad signature")
+        }
+        // 3. Client id pattern.
+        guard TokenClaims.isValidClientID(claims.sub) else { return fail(.authFailed, "bad client id") }
+        // 4. Time: now < exp, no leeway; iat at most 60 s ahead.
+        let current = now()
+        guard current < claims.exp else { return fail(.tokenExpired, "token expired") }
+        guard claims.iat <= current + TokenVerifier.allowedClockSkew else { return fail(.tokenExpired, "token issued in the future") }
+        // 5. Role known to the policy.
+        guard isKnownRole(claims.role) else { return fail(.unknownRole, "unknown role") }
+        // 6. Not revoked.
+        guard !isRevoked(claims.jti) else { return fail(.tokenRevoked, "token revoked") }
+        return .success(TokenClaims(subject: claims.sub, role: claims.role,
+                                    issuedAt: Int64(clampingSeconds: claims.iat),
+                                    expiresAt: Int64(clampingSeconds: claims.exp), id: claims.jti))
+    }
+}
+
+extension Int64 {
+    /// Whole seconds, clamped so absurd but finite claim values cannot trap.
+    init(clampingSeconds value: Double) {
+        if value >= 9.2e18 { self = .max } else if value <= -9.2e18 { self = .min } else { self = Int64(value.rounded(.down)) }
+    }
+}

@@ -1,0 +1,33 @@
+extension HTTPDaemon {
+    /// Where and how an `HTTPDaemon` listens, and the limits it enforces on each connection.
+    public struct Configuration: Sendable, Equatable {
+        /// An IPv4 or IPv6 literal ("127.0.0.1", "::1", "[::1]", "0.0.0.0", "::").
+        public var host: String
+        /// The TCP port; 0 lets the kernel pick one, which `HTTPDaemon.port` then reports.
+        public var port: Int
+        /// Concurrent connections accepted; further ones are refused.
+        public var connectionLimit: Int
+        /// Seconds of inactivity after which a connection is closed.
+        public var connectionTimeoutSeconds: Int
+        /// The largest request body accepted; a larger one is answered 413 without buffering it.
+        public var bodyLimit: Int
+        /// Worker threads polling with epoll; 1 means a single internal thread.
+        public var threadPoolSize: Int
+
+        public init(
+            host: String = "127.0.0.1",
+            port: Int = 0,
+            connectionLimit: Int = 256,
+            connectionTimeoutSeconds: Int = 10,
+            bodyLimit: Int = 64 * 1024,
+            threadPoolSize: Int = 2
+        ) {
+            self.host = host
+            self.port = port
+            self.connectionLimit = connectionLimit
+            self.connectionTimeoutSeconds = connectionTimeoutSeconds
+            self.bodyLimit = bodyLimit
+            self.threadPoolSize = threadPoolSize
+        }
+    }
+}

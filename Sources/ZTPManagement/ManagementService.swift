@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import ZTPServer
+import ZTPStore
+
+/// The management API as a lifecycle service: libmicrohttpd on its own threads, started at
+/// init (so a port in use fails at start), stopped at graceful shutdown. It also prunes
+/// expired store rows on a schedule.
+public final class ManagementService: Service, Sendable {
+    private let daemon: HTTPDaemon
+    private let store: Store
+    private let logger: Logger
+    /// Expired tokens are kept this long after expiry (so `state=expired` listings mean
+    /// something), audit events for 90 days.
+    static let tokenRetention: TimeInterval = 7 * 86_400
+    static let auditRetention: TimeInterval = 90 * 86_400
+
+    public var port: Int { daemon.port }
+
+    public init(host: String, port: Int, listener: ZTPListener, store: Store, issuer: TokenIssuer, audit: AuditLog,
+                adminKey: AdminKey, prometheus: PrometheusCollectorRegistry, publicDirectory: String?, logger: Logger) throws {
+        let api = ManagementAPI(listener: listener, store: store, issuer: issuer, audit: audit, adminKey: adminKey,
+                                prometheus: prometheus, publicDirectory: publicDirectory,
+                                httpListen: "\(host.contains(":") ? "[\(host)]" : host):\(port)",
+                                openAPIPath: ManagementService.findResource("openapi.yaml"))
+        let configuration = HTTPDaemon.Configuration(host: host, port: port, connectionLimit: 256,
+                                                     connectionTimeoutSeconds: 10, bodyLimit: 64 * 1024, threadPoolSize: 2)
+        do {
+            daemon = try HTTPDaemon(configuration: configuration, router: api.router(logger: logger), logger: logger,
+                                    observer: { method, route, status, seconds in
+                                        let dimensions = [("route", route), ("method", method)]
+                                        Counter(label: "ztp_http_requests_total", dimensions: dimensions + [("status", "\(status)")]).increment()
+                                        Timer(label: "ztp_http_request_duration_seconds", dimensions: dimensions,
+                                              preferredDisplayUnit: .seconds).recordSeconds(seconds)
+                                    })
+        } catch {
+            throw ManagementError(description: "management API cannot listen on \(host):\(port): \(error)")
+        }
+        self.store = store
+        self.logger = logger
+        logger.info("management API ready", metadata: ["address": "\(host):\(daemon.port)"])
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                self.prune()
+                try? await Task.sleep(for: .seconds(3600))
+            }
+        }
+        daemon.stop()
+    }
+
+    private func prune() {
+        let now = Date()
+        do {
+            let removed = try store.prune(tokensExpiredBefore: now.addingTimeInterval(-Self.tokenRetention),
+                                          auditBefore: now.addingTimeInterval(-Self.auditRetention))
+            if removed > 0 { logger.info("pruned expired store rows", metadata: ["rows": "\(removed)"]) }
+        } catch {
+            logger.error("prune failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// `Public/` beside the working directory, the executable, or /usr/share/ztp.
+    public static func findPublicDirectory() -> String? {
+        findResource("Public")
+    }
+
+    static func findResource(_ name: String) -> String? {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let candidates: [String?] = [
+            ProcessInfo.processInfo.environment["ZTP_RESOURCES"].map { ($0 as NSString).appendingPathComponent(name) },
+            FileManager.default.currentDirectoryPath + "/" + name,
+            executable.appendingPathComponent(name).path,
+            executable.appendingPathComponent("../../../\(name)").standardized.path,
+            "/usr/share/ztp/\(name)",
+        ]
+        return candidates.compactMap { $0 }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+}
+
+public struct ManagementError: Error, CustomStringConvertible {
+    public var description: String
+}

@@ -1,0 +1,57 @@
+import Metrics
+import ZTPCore
+
+/// The ZTP listener's metrics, through the swift-metrics API (the executable picks the
+/// Prometheus backend). Labels are bounded sets: results, kinds, reasons; never a client or
+/// session id.
+public struct ServerMetrics: Sendable {
+    let sessionsActive = Meter(label: "ztp_sessions_active")
+    let sessionsOpened = Counter(label: "ztp_sessions_opened_total")
+    let handshakeDuration = Timer(label: "ztp_handshake_duration_seconds", preferredDisplayUnit: .seconds)
+    let streamsActive = Meter(label: "ztp_streams_active")
+    let streamsOpened = Counter(label: "ztp_streams_opened_total")
+    let framesIn = Counter(label: "ztp_frames_total", dimensions: [("direction", "in")])
+    let framesOut = Counter(label: "ztp_frames_total", dimensions: [("direction", "out")])
+    let bytesIn = Counter(label: "ztp_bytes_total", dimensions: [("direction", "in")])
+    let bytesOut = Counter(label: "ztp_bytes_total", dimensions: [("direction", "out")])
+    let decryptFailures = Counter(label: "ztp_decrypt_failures_total")
+    let replayRejections = Counter(label: "ztp_replay_rejections_total")
+    let slowConsumerCloses = Counter(label: "ztp_slow_consumer_closes_total")
+    let connectionsRejected = Counter(label: "ztp_connections_rejected_total", dimensions: [("reason", "capacity")])
+
+    public init() {}
+
+    /// `ok`, each failure code's name in lower case, `timeout`, `rate_limited`, ...
+    func handshake(_ result: String) {
+        Counter(label: "ztp_handshakes_total", dimensions: [("result", result)]).increment()
+    }
+
+    func streamClosed(_ code: CloseCode) {
+        Counter(label: "ztp_streams_closed_total", dimensions: [("reason", code.name.lowercased())]).increment()
+    }
+
+    func streamRejected(_ code: CloseCode) {
+        Counter(label: "ztp_streams_rejected_total", dimensions: [("reason", code.name.lowercased())]).increment()
+    }
+
+    func protocolError(_ kind: ZTPError.Kind) {
+        Counter(label: "ztp_protocol_errors_total", dimensions: [("kind", kind.rawValue)]).increment()
+        switch kind {
+        case .decryptFailed: decryptFailures.increment()
+        case .nonceMismatch: replayRejections.increment()
+        default: break
+        }
+    }
+
+    func sessionClosed(_ code: CloseCode) {
+        Counter(label: "ztp_sessions_closed_total", dimensions: [("reason", code.name.lowercased())]).increment()
+    }
+
+    /// Adds the traffic of one batch (deltas of the session counters).
+    func traffic(from old: SessionStatistics, to new: SessionStatistics) {
+        if new.framesIn > old.framesIn { framesIn.increment(by: Int64(new.framesIn - old.framesIn)) }
+        if new.framesOut > old.framesOut { framesOut.increment(by: Int64(new.framesOut - old.framesOut)) }
+        if new.bytesIn > old.bytesIn { bytesIn.increment(by: Int64(new.bytesIn - old.bytesIn)) }
+        if new.bytesOut > old.bytesOut { bytesOut.increment(by: Int64(new.bytesOut - old.bytesOut)) }
+    }
+}

@@ -1,0 +1,83 @@
+import Synchronization
+
+/// The one shared mutable state of the server: who is connected.
+///
+/// The ZTP side registers and removes sessions; the management API and the chat handler look
+/// them up and send them commands through their handles. One lock guards the maps; it is never
+/// held while calling into a session.
+public final class SessionRegistry: Sendable {
+    private struct State {
+        var sessions: [String: SessionHandle] = [:]
+        var byClient: [String: Set<String>] = [:]
+        var byToken: [String: Set<String>] = [:]
+        /// Connections accepted and not yet authenticated or closed.
+        var handshaking = 0
+        var draining = false
+    }
+
+    private let state = Mutex(State())
+    public let capacity: Int
+
+    public init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Admits a new TCP connection unless sessions plus handshakes already fill the capacity
+    /// or the server is draining.
+    func admitConnection() -> Bool {
+        state.withLock { state in
+            guard !state.draining, state.sessions.count + state.handshaking < capacity else { return false }
+            state.handshaking += 1
+            return true
+        }
+    }
+
+    /// A connection admitted by `admitConnection` finished its handshake or closed before.
+    func handshakeEnded() {
+        state.withLock { $0.handshaking -= 1 }
+    }
+
+    func register(_ handle: SessionHandle) {
+        state.withLock { state in
+            state.sessions[handle.id] = handle
+            state.byClient[handle.clientID, default: []].insert(handle.id)
+            state.byToken[handle.tokenID, default: []].insert(handle.id)
+        }
+    }
+
+    func remove(_ handle: SessionHandle) {
+        state.withLock { state in
+            guard state.sessions[handle.id] === handle else { return }
+            state.sessions[handle.id] = nil
+            state.byClient[handle.clientID]?.remove(handle.id)
+            if state.byClient[handle.clientID]?.isEmpty == true { state.byClient[handle.clientID] = nil }
+            state.byToken[handle.tokenID]?.remove(handle.id)
+            if state.byToken[handle.tokenID]?.isEmpty == true { state.byToken[handle.tokenID] = nil }
+        }
+    }
+
+    public var count: Int { state.withLock { $0.sessions.count } }
+
+    public var isDraining: Bool { state.withLock { $0.draining } }
+
+    /// Refuses new connections from now on.
+    func beginDraining() {
+        state.withLock { $0.draining = true }
+    }
+
+    public func session(id: String) -> SessionHandle? {
+        state.withLock { $0.sessions[id] }
+    }
+
+    public func allSessions() -> [SessionHandle] {
+        state.withLock { Array($0.sessions.values) }
+    }
+
+    public func sessions(clientID: String) -> [SessionHandle] {
+        state.withLock { state in (state.byClient[clientID] ?? []).compactMap { state.sessions[$0] } }
+    }
+
+    public func sessions(tokenID: String) -> [SessionHandle] {
+        state.withLock { state in (state.byToken[tokenID] ?? []).compactMap { state.sessions[$0] } }
+    }
+}

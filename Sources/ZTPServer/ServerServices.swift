@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import ZTPCore
+
+/// What every connection and handler of one server shares. Immutable, or Sendable inside.
+public struct ServerServices: Sendable {
+    public let configuration: ServerConfiguration
+    public let identity: Ed25519.KeyPair
+    public let registry: SessionRegistry
+    public let revocations: RevocationList
+    public let router: StreamRouter
+    public let metrics: ServerMetrics
+    public let logger: Logger
+    public let startedAt: Date
+    public var policy: Policy { configuration.policy }
+    let verifier: TokenVerifier
+    let gate: HandshakeGate
+    /// Told of every refused token (for the audit log); called on an event loop, must not block.
+    let onAuthenticationFailure: @Sendable (_ remoteAddress: String, _ failure: TokenVerifier.Failure) -> Void
+
+    public init(configuration: ServerConfiguration, identity: Ed25519.KeyPair, tokenSecret: SecretBytes,
+                router: StreamRouter = .standard(), revocations: RevocationList = RevocationList(),
+                registry: SessionRegistry? = nil, logger: Logger = Logger(label: "ztp.server"),
+                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                onAuthenticationFailure: @escaping @Sendable (String, TokenVerifier.Failure) -> Void = { _, _ in }) {
+        self.configuration = configuration
+        self.identity = identity
+        self.router = router
+        self.revocations = revocations
+        self.registry = registry ?? SessionRegistry(capacity: configuration.maxSessions)
+        self.metrics = ServerMetrics()
+        self.logger = logger
+        self.startedAt = Date()
+        let policy = configuration.policy
+        self.verifier = TokenVerifier(secret: tokenSecret, now: now, isKnownRole: { policy.isKnown(role: $0) },
+                                      isRevoked: { revocations.contains($0) })
+        self.gate = HandshakeGate(maxPending: configuration.maxPendingHandshakes,
+                                  ratePerSecond: configuration.handshakesPerSecondPerAddress,
+                                  burst: configuration.handshakeBurstPerAddress)
+        self.onAuthenticationFailure = onAuthenticationFailure
+    }
+}

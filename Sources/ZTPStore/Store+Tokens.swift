@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+
+extension Store {
+    /// Records a newly issued token. Throws `StoreError.Code.duplicateToken` if its jti is stored.
+    public func recordIssued(_ token: TokenRecord) throws {
+        try write { db in
+            do {
+                try db.execute(
+                    sql: "INSERT INTO token (\(TokenRecord.columns)) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        token.jti, token.clientID, token.role,
+                        token.issuedAt.storageValue, token.expiresAt.storageValue,
+                        token.revokedAt?.storageValue,
+                    ])
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                throw StoreError.duplicateToken(jti: token.jti)
+            }
+        }
+    }
+
+    /// Revokes the token `jti` at `at`, committed to disk before this returns.
+    ///
+    /// A token revoked before keeps its first `revokedAt` and yields `.alreadyRevoked`.
+    public func revoke(jti: String, at: Date) throws -> RevokeOutcome {
+        try write { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT \(TokenRecord.columns) FROM token WHERE jti = ?", arguments: [jti])
+            else { return .unknown }
+            var record = try TokenRecord(row: row)
+            if record.revokedAt != nil { return .alreadyRevoked(record) }
+            try db.execute(
+                sql: "UPDATE token SET revoked_at = ? WHERE jti = ?",
+                arguments: [at.storageValue, jti])
+            record.revokedAt = at
+            return .revoked(record)
+        }
+    }
+
+    /// Every jti with `revokedAt` set, expired or not; fills the server's in-memory set at start.
+    public func revokedJTIs() throws -> Set<String> {
+        try read { db in
+            Set(try String.fetchAll(db, sql: "SELECT jti FROM token WHERE revoked_at IS NOT NULL"))
+        }
+    }
+
+    /// The token `jti`, or nil if it was never recorded or has been pruned.
+    public func token(jti: String) throws -> TokenRecord? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT \(TokenRecord.columns) FROM token WHERE jti = ?", arguments: [jti]
+            ).map(TokenRecord.init(row:))
+        }
+    }
+
+    /// Tokens newest issued first, optionally only one client's and only those in `state` at `now`.
+    ///
+    /// `total` counts every match; `items` holds at most `limit` of them, skipping `offset`.
+    public func tokens(
+        clientID: String?, state: TokenState?, now: Date, limit: Int, offset: Int
+    ) throws -> Page<TokenRecord> {
+        try Self.validatePage(limit: limit, offset: offset)
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let clientID {
+            conditions.append("client_id = ?")
+            arguments += [clientID]
+        }
+        // Mirrors `TokenRecord.state(at:)`: revocation wins, and expiry is at `now >= expiresAt`.
+        switch state {
+        case nil:
+            break
+        case .active:
+            conditions.append("revoked_at IS NULL AND expires_at > ?")
+            arguments += [now.storageValue]
+        case .expired:
+            conditions.append("revoked_at IS NULL AND expires_at <= ?")
+            arguments += [now.storageValue]
+        case .revoked:
+            conditions.append("revoked_at IS NOT NULL")
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try read { db in
+            let total = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM token \(filter)", arguments: arguments) ?? 0
+            // rowid breaks ties between tokens issued in the same instant: later insert first.
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(TokenRecord.columns) FROM token \(filter)
+                    ORDER BY issued_at DESC, rowid DESC LIMIT ? OFFSET ?
+                    """,
+                arguments: arguments + [limit, offset])
+            return Page(total: total, items: try rows.map(TokenRecord.init(row:)))
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import ZTPClient
+
+/// The interactive prompt: stdin lines to streams 1 and 2, replies and chat to stdout.
+struct Interactive {
+    let client: ZTPClient
+    static let controlWords: Set<String> = ["ping", "time", "status", "echo", "whoami", "help", "sessions"]
+
+    func run() async throws {
+        let chat = try await client.openStream(1)
+        let control = try await client.openStream(2)
+        print("connected as \(client.session.clientID) (\(client.session.role)), session \(client.sessionID)")
+        print("control: ping time status echo whoami help sessions; anything else is chat; /quit leaves")
+        let printer = Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await Self.printAll(chat) }
+                group.addTask { await Self.printAll(control) }
+            }
+        }
+        let sessionEnd = Task {
+            let reason = await client.closed()
+            if reason.code != .closedLocally { print("session ended: \(reason)") }
+            Foundation.exit(reason.code == .closedLocally ? 0 : 1)
+        }
+        for await line in StandardInput.lines() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            if trimmed == "/quit" || trimmed == "/exit" { break }
+            let word = trimmed.split(separator: " ", maxSplits: 1).first.map { $0.lowercased() } ?? ""
+            do {
+                if Self.controlWords.contains(word) {
+                    try await control.send(trimmed)
+                } else {
+                    try await chat.send(trimmed)
+                }
+            } catch {
+                print("error: \(error)")
+                break
+            }
+        }
+        sessionEnd.cancel()
+        await client.close()
+        printer.cancel()
+    }
+
+    private static func printAll(_ stream: ZTPStream) async {
+        do {
+            for try await message in stream {
+                print(String(decoding: message, as: UTF8.self))
+                fflush(nil)
+            }
+        } catch {
+            print("stream \(stream.id): \(error)")
+        }
+    }
+}
+
+/// Lines from stdin without blocking the cooperative thread pool: a plain thread reads.
+enum StandardInput {
+    static func lines() -> AsyncStream<String> {
+        AsyncStream { continuation in
+            let thread = Thread {
+                while let line = readLine(strippingNewline: true) {
+                    continuation.yield(line)
+                }
+                continuation.finish()
+            }
+            thread.start()
+        }
+    }
+}

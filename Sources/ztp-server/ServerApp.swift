@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import Metrics
+import NIOPosix
+import Prometheus
+import ServiceLifecycle
+import ZTPCore
+import ZTPManagement
+import ZTPServer
+import ZTPStore
+
+/// Wires the process together: data directory and keys, the store and the in-memory
+/// revocation set, metrics, the ZTP listener and the management API, in one service group
+/// that stops gracefully on SIGINT and SIGTERM.
+struct ServerApp {
+    let listener: ZTPListener
+    let management: ManagementService
+    let logger: Logger
+
+    init(configuration: ServerConfiguration, dataDirectory: String, httpHost: String, httpPort: Int,
+         writeDemoToken: Bool, logger: Logger) throws {
+        let prometheus = PrometheusMetricsFactory()
+        MetricsSystem.bootstrap(prometheus)
+        let directory = try DataDirectory(path: dataDirectory)
+        let identity = try directory.loadOrCreateIdentity()
+        let secret = try directory.loadOrCreateTokenSecret()
+        let store = try Store(path: directory.file("ztp.sqlite"))
+        let revocations = RevocationList(try store.revokedJTIs())
+        let audit = AuditLog(store: store, logger: logger)
+        let services = ServerServices(configuration: configuration, identity: identity, tokenSecret: secret,
+                                      revocations: revocations, logger: logger,
+                                      onAuthenticationFailure: { remote, failure in
+                                          audit.record(actor: "ztp", action: "auth.failed",
+                                                       detail: "\(failure.code.name) \(failure.reason) from \(remote)")
+                                      })
+        listener = ZTPListener(services: services, group: MultiThreadedEventLoopGroup.singleton)
+        let issuer = TokenIssuer(secret: secret, store: store, policy: configuration.policy)
+        if writeDemoToken, !directory.exists(DataDirectory.demoTokenFile) {
+            let demo = try issuer.issue(clientID: "demo", role: "user", ttl: 86_400, actor: "server")
+            try directory.write(DataDirectory.demoTokenFile, contents: demo.token + "\n", replace: false)
+            logger.info("wrote demo token", metadata: ["file": "\(directory.file(DataDirectory.demoTokenFile))"])
+        }
+        let adminKey = try AdminKey.load(directory: directory, logger: logger)
+        management = try ManagementService(
+            host: httpHost, port: httpPort, listener: listener, store: store, issuer: issuer, audit: audit,
+            adminKey: adminKey, prometheus: prometheus.registry, publicDirectory: ManagementService.findPublicDirectory(),
+            logger: logger)
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let group = ServiceGroup(configuration: .init(services: [
+            .init(service: listener),
+            .init(service: management),
+        ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import ZTPCore
+import ZTPServer
+
+/// The server's flags. Each has an environment variable of the same meaning; a flag wins.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "ZTP listen address HOST:PORT (env ZTP_LISTEN, default 127.0.0.1:9999)")
+    var listen: String?
+
+    @Option(help: "Management API address HOST:PORT (env ZTP_HTTP_LISTEN, default 127.0.0.1:8080)")
+    var httpListen: String?
+
+    @Option(help: "Data directory (env ZTP_DATA_DIR, default ./ztp-data)")
+    var dataDir: String?
+
+    @Option(help: "Seconds for a client to finish its handshake (env ZTP_HANDSHAKE_TIMEOUT, default 10)")
+    var handshakeTimeout: Double?
+
+    @Option(help: "Seconds without DATA before a stream is closed (env ZTP_STREAM_IDLE_TIMEOUT, default 30)")
+    var streamIdleTimeout: Int?
+
+    @Option(help: "Heartbeat interval in seconds, below the stream idle timeout (env ZTP_HEARTBEAT_INTERVAL, default 15)")
+    var heartbeatInterval: Int?
+
+    @Option(help: "Streams a session may have open at once (env ZTP_MAX_STREAMS, default 100)")
+    var maxStreams: Int?
+
+    @Option(help: "Initial flow-control window per stream and direction, bytes (env ZTP_STREAM_WINDOW, default 262144)")
+    var streamWindow: Int?
+
+    @Option(help: "Authenticated sessions at most (env ZTP_MAX_SESSIONS, default 10000)")
+    var maxSessions: Int?
+
+    @Option(help: "JSON policy file mapping roles to streams and commands (env ZTP_POLICY)")
+    var policy: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error, critical (env ZTP_LOG_LEVEL, default info)")
+    var logLevel: String?
+
+    @Option(help: "text or json (env ZTP_LOG_FORMAT, default text)")
+    var logFormat: String?
+
+    @Flag(help: "Do not write DATA_DIR/demo.token on first run (env ZTP_NO_DEMO_TOKEN=1)")
+    var noDemoToken = false
+
+    static let environment = ProcessInfo.processInfo.environment
+
+    func value(_ flag: String?, _ variable: String, _ fallback: String) -> String {
+        flag ?? Self.environment[variable] ?? fallback
+    }
+
+    func number<T: LosslessStringConvertible>(_ flag: T?, _ variable: String, _ fallback: T) throws -> T {
+        if let flag { return flag }
+        guard let text = Self.environment[variable] else { return fallback }
+        guard let parsed = T(text) else { throw ValidationError("\(variable)=\(text) is not a valid number") }
+        return parsed
+    }
+
+    var dataDirectory: String { value(dataDir, "ZTP_DATA_DIR", "./ztp-data") }
+
+    var writesDemoToken: Bool { !(noDemoToken || Self.environment["ZTP_NO_DEMO_TOKEN"] == "1") }
+
+    /// The validated configuration of the ZTP listener.
+    func serverConfiguration() throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        (configuration.host, configuration.port) = try Self.hostPort(value(listen, "ZTP_LISTEN", "127.0.0.1:9999"), what: "--listen")
+        configuration.handshakeTimeout = try number(handshakeTimeout, "ZTP_HANDSHAKE_TIMEOUT", 10)
+        configuration.parameters.streamIdleTimeout = try number(streamIdleTimeout, "ZTP_STREAM_IDLE_TIMEOUT", 30)
+        configuration.parameters.heartbeatInterval = try number(heartbeatInterval, "ZTP_HEARTBEAT_INTERVAL", 15)
+        configuration.parameters.maxStreams = try number(maxStreams, "ZTP_MAX_STREAMS", 100)
+        configuration.parameters.streamWindow = try number(streamWindow, "ZTP_STREAM_WINDOW", 262_144)
+        configuration.maxSessions = try number(maxSessions, "ZTP_MAX_SESSIONS", 10_000)
+        if let path = policy ?? Self.environment["ZTP_POLICY"] {
+            do {
+                configuration.policy = try Policy.load(from: path)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        if let problem = configuration.problem { throw ValidationError(problem) }
+        return configuration
+    }
+
+    var httpAddress: (host: String, port: Int) {
+        get throws { try Self.hostPort(value(httpListen, "ZTP_HTTP_LISTEN", "127.0.0.1:8080"), what: "--http-listen") }
+    }
+
+    /// Splits `HOST:PORT` (IPv6 as `[::1]:PORT`).
+    static func hostPort(_ text: String, what: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("\(what) must be HOST:PORT, got '\(text)'")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ValidationError("\(what) must name a host, got '\(text)'") }
+        return (host, port)
+    }
+}

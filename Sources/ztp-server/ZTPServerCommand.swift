@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+import ZTPCore
+import ZTPServer
+
+@main
+struct ZTPServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ztp-server",
+        abstract: "The ZTP server: the ZTP listener and its management API in one process.",
+        subcommands: [Serve.self, TokenCommand.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (the default).")
+
+    @OptionGroup var options: ServerOptions
+
+    func run() async throws {
+        let configuration = try options.serverConfiguration()
+        let httpAddress = try options.httpAddress
+        try LoggingSetup.bootstrap(level: options.value(options.logLevel, "ZTP_LOG_LEVEL", "info"),
+                                   format: options.value(options.logFormat, "ZTP_LOG_FORMAT", "text"))
+        let logger = Logger(label: "ztp")
+        let app = try ServerApp(configuration: configuration, dataDirectory: options.dataDirectory,
+                                httpHost: httpAddress.host, httpPort: httpAddress.port,
+                                writeDemoToken: options.writesDemoToken, logger: logger)
+        try await app.run()
+    }
+}
