@@ -131,6 +131,18 @@ extension Connection {
         return out
     }
 
+    /// Opens frames the peer sent with a copy of this side's receive state: what this side
+    /// would read, without reading it.
+    func peek(_ bytes: [UInt8]) throws -> [Frame] {
+        guard case .established(let engine) = phase else { preconditionFailure("peek needs an established session") }
+        var opener = engine.opener
+        var decoder = FrameDecoder(sender: Handshake.peerRole)
+        decoder.append(bytes)
+        var frames: [Frame] = []
+        while let raw = try decoder.next() { frames.append(try Frame(header: raw.header, plaintext: opener.open(raw))) }
+        return frames
+    }
+
     /// The frame counter this side's next sealed frame will carry.
     var nextSendSequence: UInt64? {
         guard case .established(let engine) = phase else { return nil }

@@ -75,11 +75,14 @@ struct TokenTests {
         // The signature is 43 characters: standard base64 would pad it with one '='.
         #expect(parts[2].count == 43)
         #expect(Self.code(Array((good + "=").utf8)) == .authFailed)
-        // A header that needs padding: pad it and re-sign, so only the padding is wrong.
-        let signing = parts[0] + "=." + parts[1]
-        let padded = signing + "." + Base64URL.encode(HMACSHA256.authenticate(Array(signing.utf8), key: Peers.tokenSecret))
-        #expect(parts[0].count % 4 != 0)
-        #expect(Self.code(Array(padded.utf8)) == .authFailed)
+        // A header whose base64url needs padding: with '=' it is refused, without it accepted.
+        let header = Base64URL.encode(Array(#"{"alg":"HS256","typ":"JW"}"#.utf8))
+        #expect(header.count % 4 != 0)
+        func signed(_ signing: String) -> [UInt8] {
+            Array((signing + "." + Base64URL.encode(HMACSHA256.authenticate(Array(signing.utf8), key: Peers.tokenSecret))).utf8)
+        }
+        #expect(Self.code(signed(header + "." + parts[1])) == nil)
+        #expect(Self.code(signed(header + "=." + parts[1])) == .authFailed)
         // '+' and '/' belong to the standard alphabet, not base64url.
         let standard = good.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         if standard != good { #expect(Self.code(Array(standard.utf8)) == .authFailed) }
@@ -106,11 +109,11 @@ struct TokenTests {
 
     @Test("missing or ill-typed claims are AUTH_FAILED",
           arguments: [
-            claims(sub: nil), claims(role: nil), claims(iat: nil), claims(exp: nil), claims(jti: nil),
-            claims(iat: #""1767225600""#), claims(iat: "true"), claims(iat: "false"), claims(iat: "null"),
-            claims(exp: #""1767229200""#), claims(exp: "true"), claims(exp: "{}"), claims(exp: "[1767229200]"),
-            claims(sub: "42"), claims(sub: "null"), claims(sub: "true"), claims(role: "[\"user\"]"), claims(role: "1"),
-            claims(jti: "123"), claims(jti: "null"), "[]", "\"alice\"", "null", "not json", "",
+            TokenTests.claims(sub: nil), TokenTests.claims(role: nil), TokenTests.claims(iat: nil), TokenTests.claims(exp: nil), TokenTests.claims(jti: nil),
+            TokenTests.claims(iat: #""1767225600""#), TokenTests.claims(iat: "true"), TokenTests.claims(iat: "false"), TokenTests.claims(iat: "null"),
+            TokenTests.claims(exp: #""1767229200""#), TokenTests.claims(exp: "true"), TokenTests.claims(exp: "{}"), TokenTests.claims(exp: "[1767229200]"),
+            TokenTests.claims(sub: "42"), TokenTests.claims(sub: "null"), TokenTests.claims(sub: "true"), TokenTests.claims(role: "[\"user\"]"), TokenTests.claims(role: "1"),
+            TokenTests.claims(jti: "123"), TokenTests.claims(jti: "null"), "[]", "\"alice\"", "null", "not json", "",
           ])
     func claimTypes(claims: String) {
         #expect(Self.code(Self.token(claims: claims)) == .authFailed, "\(claims)")
@@ -223,8 +226,8 @@ struct TokenTests {
 
     @Test("each refused token reaches the client as CLOSE(0, code) under k_s2c seq 0, and nothing else",
           arguments: [
-            (claims(exp: "1000"), CloseCode.tokenExpired), (claims(role: #""root""#), .unknownRole),
-            (claims(sub: #""""#), .authFailed), (claims(iat: "true"), .authFailed),
+            (TokenTests.claims(exp: "1000"), CloseCode.tokenExpired), (TokenTests.claims(role: #""root""#), .unknownRole),
+            (TokenTests.claims(sub: #""""#), .authFailed), (TokenTests.claims(iat: "true"), .authFailed),
           ])
     func refusedOnTheWire(claims: String, code: CloseCode) throws {
         var pump = Pump(client: Peers.client(token: Self.token(claims: claims)), server: Peers.server())
@@ -236,7 +239,7 @@ struct TokenTests {
         #expect(pump.server.handshake.authenticationFailure?.code == code)
         // SERVER_HELLO, then exactly one CLOSE frame with a 2-byte code and a short reason.
         #expect(pump.serverSent.count > 152 + 24 + 2 + 16)
-        #expect(Array(pump.serverSent[152..<164]) == rawHeader(type: 4, length: 0).prefix(12))
+        #expect(Array(pump.serverSent[152..<164]) == Array(rawHeader(type: 4, length: 0).prefix(12)))
     }
 
     @Test("a revoked token is refused on the wire with TOKEN_REVOKED")

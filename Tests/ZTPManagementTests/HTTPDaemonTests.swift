@@ -85,8 +85,23 @@ struct HTTPDaemonTests {
         while sent < 4 * RequestBody.discardAllowance, connection.write(chunk) {
             sent += chunk.count
         }
+        // The server reads (and drops) the allowance past the limit before it closes.
+        #expect(sent > RequestBody.discardAllowance)
         #expect(sent < 4 * RequestBody.discardAllowance)
         #expect(connection.receiveUntilClosed().isEmpty)
+        #expect(server.observations.all.isEmpty)
+    }
+
+    @Test("a request aborted mid-body frees its context")
+    func abortedRequestFreed() throws {
+        let server = try HTTPTestServer(bodyLimit: 1024)
+        defer { server.stop() }
+        do {
+            let connection = try HTTPTestConnection(port: server.port)
+            connection.write("POST /v1/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\npartial")
+            try waitUntil { server.daemon.openRequestCount == 1 }
+        }
+        try waitUntil { server.daemon.openRequestCount == 0 }
         #expect(server.observations.all.isEmpty)
     }
 
@@ -249,5 +264,16 @@ struct HTTPDaemonTests {
         let response = try server.request("GET", "http://localhost/v1/sessions/abc")
         #expect(response.status == 200)
         #expect(response.text == "session abc")
+    }
+
+    /// Polls `condition` for up to five seconds: the daemon frees contexts on its own thread.
+    private func waitUntil(_ condition: () -> Bool) throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                throw HTTPTestConnection.Failure(description: "condition not met within 5 s")
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
     }
 }

@@ -1,5 +1,6 @@
 import CMicroHTTPD
 import Logging
+import Synchronization
 
 /// Everything the daemon's C callbacks need, handed to libmicrohttpd as a retained `Unmanaged`
 /// pointer and released only after the daemon has stopped, so no callback outlives it.
@@ -12,6 +13,8 @@ final class DaemonContext: Sendable {
     let routeLabel: @Sendable (HTTPRequest) -> String
     let bodyLimit: Int
     let logger: Logger
+    /// Requests whose context is allocated and not yet freed by the completed callback.
+    let openRequests = Atomic<Int>(0)
 
     init(
         handler: @escaping HTTPDaemon.Handler,
@@ -38,6 +41,7 @@ final class DaemonContext: Sendable {
         guard let existing = slot.pointee else {
             let body = RequestBody(limit: bodyLimit)
             slot.pointee = Unmanaged.passRetained(body).toOpaque()
+            openRequests.add(1, ordering: .relaxed)
             // RFC 9110 §15.5.14: refuse before reading, so an oversized body is never buffered.
             if let length = connection.header("Content-Length").flatMap(UInt64.init), length > bodyLimit {
                 return rejectTooLarge(connection: connection, method: method, rawPath: rawPath, body: body)
@@ -64,6 +68,14 @@ final class DaemonContext: Sendable {
         guard let bytes = body.completeBody else { return .YES }
         body.markAnswered()
         return answer(connection: connection, method: method, rawPath: rawPath, bytes: bytes, started: body.started)
+    }
+
+    /// Frees a request's context; libmicrohttpd calls this for completed and aborted requests.
+    func complete(slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>) {
+        guard let body = slot.pointee else { return }
+        Unmanaged<RequestBody>.fromOpaque(body).release()
+        slot.pointee = nil
+        openRequests.subtract(1, ordering: .relaxed)
     }
 
     private func answer(

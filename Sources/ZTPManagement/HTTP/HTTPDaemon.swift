@@ -92,23 +92,24 @@ public final class HTTPDaemon: @unchecked Sendable {
                     guard let cls, let connection, let url, let method, let uploadSize, let slot else {
                         return .NO
                     }
+                    let upload = UnsafeRawBufferPointer(
+                        start: uploadData, count: uploadData == nil ? 0 : uploadSize.pointee
+                    )
                     return Unmanaged<DaemonContext>.fromOpaque(cls).takeUnretainedValue().access(
                         connection: MHDConnection(pointer: connection),
                         method: String(cString: method),
                         rawPath: String(cString: url),
-                        upload: UnsafeRawBufferPointer(start: uploadData, count: uploadData == nil ? 0 : uploadSize.pointee),
+                        upload: upload,
                         uploadSize: uploadSize,
                         slot: slot
                     )
                 },
                 context.toOpaque(),
-                { _, _, slot, _ in
-                    // Runs for completed and aborted requests alike, so no request context leaks.
-                    guard let slot, let body = slot.pointee else { return }
-                    Unmanaged<RequestBody>.fromOpaque(body).release()
-                    slot.pointee = nil
+                { cls, _, slot, _ in
+                    guard let cls, let slot else { return }
+                    Unmanaged<DaemonContext>.fromOpaque(cls).takeUnretainedValue().complete(slot: slot)
                 },
-                nil,
+                context.toOpaque(),
                 UInt32(clamping: configuration.connectionLimit),
                 UInt32(clamping: configuration.connectionTimeoutSeconds),
                 UInt32(clamping: configuration.threadPoolSize > 1 ? configuration.threadPoolSize : 0)
@@ -121,6 +122,11 @@ public final class HTTPDaemon: @unchecked Sendable {
         self.configuration = configuration
         self.port = Int(ztp_mhd_bound_port(daemon))
         self.running = Mutex(Running(daemon: daemon, context: context))
+    }
+
+    /// Requests in progress: their context is allocated and not yet freed (0 once idle).
+    var openRequestCount: Int {
+        running.withLock { $0?.context.takeUnretainedValue().openRequests.load(ordering: .relaxed) ?? 0 }
     }
 
     /// Stops listening and waits for the daemon's threads; safe to call more than once.

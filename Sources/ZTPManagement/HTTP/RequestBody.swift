@@ -7,7 +7,7 @@ final class RequestBody {
     enum State {
         /// Chunks are being collected; `bytes.count` never exceeds the limit.
         case receiving(bytes: [UInt8])
-        /// The body went over the limit; the bytes seen since are counted, not kept.
+        /// The body went over the limit; all bytes seen so far are counted, none kept.
         case tooLarge(discarded: Int)
         /// A response has been queued; anything still arriving is ignored.
         case answered

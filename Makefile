@@ -1,0 +1,44 @@
+# ZTP: every target installs what it needs on a fresh Debian machine (as root, or with sudo).
+
+SWIFT       ?= swift
+DEB_PACKAGES = libsodium-dev libmicrohttpd-dev libsqlite3-dev pkg-config
+TEST_PACKAGES = python3 python3-venv openssl
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup build test run clean bench
+
+## setup: install the system libraries the package links against, when missing.
+setup:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+setup-test: setup
+	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v python3 >/dev/null 2>&1 && python3 -c 'import venv' 2>/dev/null && missing=$$(echo "$$missing" | sed 's/python3-venv//; s/python3//'); \
+	command -v openssl >/dev/null 2>&1 && missing=$$(echo "$$missing" | sed 's/openssl//'); \
+	if [ -n "$$(echo $$missing | tr -d ' ')" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+## build: debug build of everything, tests included.
+build: setup
+	$(SWIFT) build --build-tests
+
+## test: unit, end-to-end (real server process, real sockets) and API-contract tests.
+test: setup-test build
+	$(SWIFT) test --skip-build
+	bash scripts/schemathesis.sh
+
+## run: the server with its embedded defaults (ZTP on 127.0.0.1:9999, API on 127.0.0.1:8080, ./ztp-data).
+run: setup
+	$(SWIFT) build --product ztp-server
+	.build/debug/ztp-server
+
+clean:
+	rm -rf .build .build-*
+
+include mk/bench.mk
