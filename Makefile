@@ -5,7 +5,7 @@ DEB_PACKAGES = libsodium-dev libmicrohttpd-dev libsqlite3-dev pkg-config
 TEST_PACKAGES = python3 python3-venv openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup build test run clean bench
+.PHONY: setup setup-test build test run clean bench
 
 ## setup: install the system libraries the package links against, when missing.
 setup:
@@ -16,10 +16,10 @@ setup:
 	fi
 
 setup-test: setup
-	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	command -v python3 >/dev/null 2>&1 && python3 -c 'import venv' 2>/dev/null && missing=$$(echo "$$missing" | sed 's/python3-venv//; s/python3//'); \
-	command -v openssl >/dev/null 2>&1 && missing=$$(echo "$$missing" | sed 's/openssl//'); \
-	if [ -n "$$(echo $$missing | tr -d ' ')" ]; then \
+	@missing=""; \
+	python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3 python3-venv"; \
+	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
+	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
@@ -41,4 +41,4 @@ run: setup
 clean:
 	rm -rf .build .build-*
 
-include mk/bench.mk
+-include mk/bench.mk

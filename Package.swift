@@ -72,7 +72,7 @@ let package = Package(
 
         .testTarget(name: "ZTPCoreTests", dependencies: ["ZTPCore"], resources: [.copy("Vectors")]),
         .testTarget(name: "ZTPStoreTests", dependencies: ["ZTPStore"]),
-        .testTarget(name: "ZTPManagementTests", dependencies: ["ZTPManagement"]),
+        .testTarget(name: "ZTPManagementTests", dependencies: ["ZTPManagement", "ZTPClient", "ZTPCore"]),
         .testTarget(name: "ZTPServerTests", dependencies: [
             "ZTPServer", "ZTPCore",
             .product(name: "NIOCore", package: "swift-nio"),

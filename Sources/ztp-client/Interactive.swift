@@ -9,8 +9,8 @@ struct Interactive {
     func run() async throws {
         let chat = try await client.openStream(1)
         let control = try await client.openStream(2)
-        print("connected as \(client.session.clientID) (\(client.session.role)), session \(client.sessionID)")
-        print("control: ping time status echo whoami help sessions; anything else is chat; /quit leaves")
+        printLine("connected as \(client.session.clientID) (\(client.session.role)), session \(client.sessionID)")
+        printLine("control: ping time status echo whoami help sessions; anything else is chat; /quit leaves")
         let printer = Task {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await Self.printAll(chat) }
@@ -19,7 +19,7 @@ struct Interactive {
         }
         let sessionEnd = Task {
             let reason = await client.closed()
-            if reason.code != .closedLocally { print("session ended: \(reason)") }
+            if reason.code != .closedLocally { printLine("session ended: \(reason)") }
             Foundation.exit(reason.code == .closedLocally ? 0 : 1)
         }
         for await line in StandardInput.lines() {
@@ -34,7 +34,7 @@ struct Interactive {
                     try await chat.send(trimmed)
                 }
             } catch {
-                print("error: \(error)")
+                printLine("error: \(error)")
                 break
             }
         }
@@ -46,13 +46,20 @@ struct Interactive {
     private static func printAll(_ stream: ZTPStream) async {
         do {
             for try await message in stream {
-                print(String(decoding: message, as: UTF8.self))
-                fflush(nil)
+                printLine(String(decoding: message, as: UTF8.self))
             }
         } catch {
-            print("stream \(stream.id): \(error)")
+            printLine("stream \(stream.id): \(error)")
         }
     }
+}
+
+/// Writes one line straight to stdout, unbuffered, so it shows at once even when stdout is a
+/// pipe or a file. (Not `print` + `fflush(nil)`: flushing all streams also locks stdin, which
+/// the reader thread holds while it waits in `readLine`, so output stalled, and the printing
+/// task's thread blocked, until the next input line.)
+private func printLine(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
 
 /// Lines from stdin without blocking the cooperative thread pool: a plain thread reads.

@@ -36,9 +36,15 @@ struct ServerApp {
         listener = ZTPListener(services: services, group: MultiThreadedEventLoopGroup.singleton)
         let issuer = TokenIssuer(secret: secret, store: store, policy: configuration.policy)
         if writeDemoToken, !directory.exists(DataDirectory.demoTokenFile) {
-            let demo = try issuer.issue(clientID: "demo", role: "user", ttl: 86_400, actor: "server")
-            try directory.write(DataDirectory.demoTokenFile, contents: demo.token + "\n", replace: false)
-            logger.info("wrote demo token", metadata: ["file": "\(directory.file(DataDirectory.demoTokenFile))"])
+            // The demo token's role is `user`; a policy file may not define it (issuing it anyway
+            // would trap in the issuer).
+            if configuration.policy.isKnown(role: "user") {
+                let demo = try issuer.issue(clientID: "demo", role: "user", ttl: 86_400, actor: "server")
+                try directory.write(DataDirectory.demoTokenFile, contents: demo.token + "\n", replace: false)
+                logger.info("wrote demo token", metadata: ["file": "\(directory.file(DataDirectory.demoTokenFile))"])
+            } else {
+                logger.warning("no demo token written: the policy has no role 'user'")
+            }
         }
         let adminKey = try AdminKey.load(directory: directory, logger: logger)
         management = try ManagementService(

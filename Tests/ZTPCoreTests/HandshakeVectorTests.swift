@@ -1,104 +1,6 @@
 import Testing
 @testable import ZTPCore
 
-/// `Vectors/ztp1-handshake.json` (ZTP-1 section 9), member names as in the file.
-struct ZTP1Vector: Decodable {
-    struct Inputs: Decodable {
-        var client_ephemeral_private: String
-        var server_ephemeral_private: String
-        var server_identity_seed: String
-        var token_secret: String
-        var token_header: String
-        var token_claims: String
-        var verification_time: Double
-        var handshake_ack_plaintext: String
-        var wrong_token_secret: String
-    }
-
-    struct WireFrame: Decodable {
-        struct Close: Decodable {
-            var code: UInt16
-            var name: String
-            var reason: String
-        }
-
-        var name: String
-        var direction: String
-        var type: UInt16
-        var stream: UInt32
-        var seq: UInt64?
-        var key: String?
-        var nonce: String
-        var plaintext: String
-        var increment: UInt32?
-        var close: Close?
-        var frame: String
-    }
-
-    struct KeyUpdate: Decodable {
-        var old_key: String
-        var new_key: String
-        var new_seq: UInt64
-        var after_frame_seq: UInt64
-    }
-
-    struct TokenFailure: Decodable {
-        var token_secret_used: String
-        var token: String
-        var close_code: UInt16
-        var close_reason_text: String
-        var frames: [WireFrame]
-    }
-
-    var inputs: Inputs
-    var e_c: String
-    var e_s: String
-    var S_pub: String
-    var CH: String
-    var SH_head: String
-    var sig_message: String
-    var sig: String
-    var SH: String
-    var dh: String
-    var th: String
-    var prk: String
-    var k_c2s: String
-    var k_s2c: String
-    var sid: String
-    var token: String
-    var frames: [WireFrame]
-    var key_update: KeyUpdate
-    var token_failure: TokenFailure
-
-    static func load() throws -> ZTP1Vector {
-        try Vectors.load(ZTP1Vector.self, "ztp1-handshake.json")
-    }
-
-    var now: Double { inputs.verification_time }
-    var roles: Set<String> { ["admin", "user", "observer"] }
-
-    /// The vector's server: fixed ephemeral and identity, default parameters, nothing revoked.
-    func server() -> ServerConnection {
-        let time = now
-        let roles = self.roles
-        let verifier = TokenVerifier(secret: SecretBytes(hex(inputs.token_secret)), now: { time },
-                                     isKnownRole: { roles.contains($0) }, isRevoked: { _ in false })
-        let handshake = ServerHandshake(configuration: .init(), identity: Ed25519.KeyPair(seed: SecretBytes(hex(inputs.server_identity_seed))),
-                                        verifier: verifier, acceptedAt: time,
-                                        ephemeral: X25519.KeyPair(privateKey: SecretBytes(hex(inputs.server_ephemeral_private))))
-        return ServerConnection(server: handshake, admission: Peers.admission)
-    }
-
-    /// The vector's client, pinned to `S_pub`. Credit is manual so that the vector's
-    /// WINDOW_UPDATE can be produced through `consumed`.
-    func client(token: String) -> ClientConnection {
-        var limits = SessionLimits()
-        limits.automaticCredit = false
-        return ClientConnection(token: Array(token.utf8), trust: .pinned(hex(S_pub)), limits: limits, now: now,
-                                ephemeral: X25519.KeyPair(privateKey: SecretBytes(hex(inputs.client_ephemeral_private))))
-    }
-}
-
 @Suite("ZTP/1 handshake vector (section 9)")
 struct HandshakeVectorTests {
     @Test("the key schedule's intermediate values match dh, th, prk, keys and sid")
@@ -353,5 +255,279 @@ struct HandshakeVectorTests {
         #expect(pump.clientSent.hexString == v.CH + v.frames[2].frame)
         #expect(pump.serverSent.hexString == v.SH + v.frames[3].frame)
         #expect(pump.client.session?.sessionID == v.sid)
+    }
+}
+
+/// The handshake's failure rules (sections 2.0, 3.2, 3.3, 3.4), on the vector's fixed keys so
+/// that a misbehaving peer's frames can be sealed with `FrameSealer` at the right counter.
+@Suite("Handshake rules (sections 2.0 and 3)")
+struct HandshakeRuleTests {
+    /// RFC 7748 points of small order (and non-canonical encodings of them): X25519 with any
+    /// scalar gives the all-zero secret.
+    static let lowOrderPoints = [
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ]
+
+    /// A vector client that has sent CLIENT_HELLO, and a vector server that has answered it.
+    static func afterHellos() throws -> (v: ZTP1Vector, client: ClientConnection, server: ServerConnection, sh: [UInt8]) {
+        let v = try ZTP1Vector.load()
+        var client = v.client(token: v.token)
+        var server = v.server()
+        _ = server.receive(client.takeOutbound(), now: v.now)
+        let sh = server.takeOutbound()
+        return (v, client, server, sh)
+    }
+
+    /// A SERVER_HELLO for `clientHello` with any ephemeral key, correctly signed by `identity`.
+    static func serverHello(clientHello: [UInt8], ephemeral: [UInt8], identity: Ed25519.KeyPair = Peers.identity) -> [UInt8] {
+        let head = FrameHeader(type: .serverHello, streamID: 0, sequence: 0, length: 128).bytes + ephemeral + identity.publicKey
+        return head + identity.sign(KeySchedule.signedMessage(clientHello: clientHello, serverHelloHead: head))
+    }
+
+    @Test("a low-order client key: the server closes without SERVER_HELLO", arguments: lowOrderPoints)
+    func lowOrderClientKey(point: String) {
+        var server = Peers.server()
+        let hello = FrameHeader(type: .clientHello, streamID: 0, sequence: 0, length: 32).bytes + hex(point)
+        let events = server.receive(hello, now: Peers.start)
+        #expect(protocolError(in: events)?.kind == .lowOrderKey)
+        #expect(server.isClosed && server.outbound.isEmpty)
+    }
+
+    @Test("a low-order server key, correctly signed: the client closes without HANDSHAKE_INIT", arguments: lowOrderPoints)
+    func lowOrderServerKey(point: String) {
+        var client = Peers.client()
+        let ch = client.takeOutbound()
+        let events = client.receive(Self.serverHello(clientHello: ch, ephemeral: hex(point)), now: Peers.start)
+        #expect(protocolError(in: events)?.kind == .lowOrderKey)
+        #expect(client.isClosed && client.outbound.isEmpty)
+    }
+
+    @Test("a server key other than the pinned one: the client sends nothing after CLIENT_HELLO")
+    func wrongPinnedKey() throws {
+        var (v, client, _, sh) = try Self.afterHellos()
+        client = ClientConnection(token: Array(v.token.utf8), trust: .pinned(Ed25519.KeyPair().publicKey), now: v.now,
+                                  ephemeral: X25519.KeyPair(privateKey: SecretBytes(hex(v.inputs.client_ephemeral_private))))
+        #expect(client.takeOutbound().hexString == v.CH)
+        let events = client.receive(sh, now: v.now)
+        #expect(protocolError(in: events)?.kind == .untrustedServerKey)
+        #expect(client.isClosed && client.outbound.isEmpty)
+        #expect(client.handshake.serverKey == nil)
+    }
+
+    @Test("trust on first use: the client's own decision is asked with S_pub")
+    func customTrust() throws {
+        let v = try ZTP1Vector.load()
+        let pair = X25519.KeyPair(privateKey: SecretBytes(hex(v.inputs.client_ephemeral_private)))
+        let sPub = hex(v.S_pub)
+        var accepting = ClientConnection(token: Array(v.token.utf8), trust: .custom({ $0 == sPub }), now: v.now, ephemeral: pair)
+        _ = accepting.takeOutbound()
+        #expect(accepting.receive(hex(v.SH), now: v.now).isEmpty)
+        #expect(accepting.takeOutbound().hexString == v.frames[2].frame)
+        var refusing = ClientConnection(token: Array(v.token.utf8), trust: .custom({ _ in false }), now: v.now, ephemeral: pair)
+        _ = refusing.takeOutbound()
+        #expect(protocolError(in: refusing.receive(hex(v.SH), now: v.now))?.kind == .untrustedServerKey)
+        #expect(refusing.outbound.isEmpty)
+    }
+
+    @Test("a bad server signature: the client closes and sends nothing", arguments: [64, 100, 151, 30, 60])
+    func badSignature(flip index: Int) throws {
+        var (v, client, _, sh) = try Self.afterHellos()
+        sh[index] ^= 0x01
+        let events = client.receive(sh, now: v.now)
+        // Flipping e_s or S_pub breaks the signature too: it covers SH_head. (S_pub is checked
+        // against the pin only after the signature verifies.)
+        #expect(protocolError(in: events)?.kind == .badServerSignature)
+        #expect(client.isClosed && client.outbound.isEmpty)
+    }
+
+    @Test("a SERVER_HELLO signed for another CLIENT_HELLO is refused (the signature binds CH)")
+    func replayedServerHello() throws {
+        let v = try ZTP1Vector.load()
+        var client = Peers.client(trust: .pinned(hex(v.S_pub)))
+        _ = client.takeOutbound()
+        #expect(protocolError(in: client.receive(hex(v.SH), now: v.now))?.kind == .badServerSignature)
+        #expect(client.outbound.isEmpty)
+    }
+
+    @Test("hellos with a non-zero nonce are refused silently, before any key exists")
+    func helloNonce() throws {
+        let v = try ZTP1Vector.load()
+        var server = v.server()
+        var ch = hex(v.CH)
+        ch[19] = 1
+        #expect(protocolError(in: server.receive(ch, now: v.now))?.kind == .helloNonce)
+        #expect(server.outbound.isEmpty)
+
+        var client = v.client(token: v.token)
+        _ = client.takeOutbound()
+        var sh = hex(v.SH)
+        sh[8] = 0x10
+        #expect(protocolError(in: client.receive(sh, now: v.now))?.kind == .helloNonce)
+        #expect(client.outbound.isEmpty)
+    }
+
+    @Test("anything but CLIENT_HELLO first is refused silently by the server",
+          arguments: [rawHeader(type: 1, length: 17) + [UInt8](repeating: 0, count: 17),
+                      rawHeader(type: 3, stream: 1, length: 16) + [UInt8](repeating: 0, count: 16),
+                      rawHeader(type: 7, length: 24) + [UInt8](repeating: 0, count: 24),
+                      rawHeader(type: 4, length: 18) + [UInt8](repeating: 0, count: 18)])
+    func serverFirstFrame(frame: [UInt8]) {
+        var server = Peers.server()
+        #expect(protocolError(in: server.receive(frame, now: Peers.start))?.kind == .unexpectedFrame)
+        #expect(server.outbound.isEmpty && server.isClosed)
+    }
+
+    @Test("anything but SERVER_HELLO first is refused silently by the client")
+    func clientFirstFrame() throws {
+        let v = try ZTP1Vector.load()
+        for frame in [hex(v.frames[3].frame), hex(v.frames[5].frame), hex(v.token_failure.frames[1].frame)] {
+            var client = v.client(token: v.token)
+            _ = client.takeOutbound()
+            #expect(protocolError(in: client.receive(frame, now: v.now))?.kind == .unexpectedFrame)
+            #expect(client.outbound.isEmpty && client.isClosed)
+        }
+    }
+
+    @Test("a frame other than HANDSHAKE_INIT after SERVER_HELLO: CLOSE(0, PROTOCOL_ERROR) under k_s2c seq 0",
+          arguments: [Frame.data(stream: 1, payload: [1]), .ping(opaque: [1, 2, 3, 4, 5, 6, 7, 8]), .keyUpdate,
+                      .close(stream: 0, code: .normal, reason: [])])
+    func serverOutOfPlace(frame: Frame) throws {
+        var (v, client, server, sh) = try Self.afterHellos()
+        _ = client.receive(sh, now: v.now)
+        _ = client.takeOutbound()
+        var sealer = FrameSealer(key: SecretBytes(hex(v.k_c2s)))
+        var bytes: [UInt8] = []
+        sealer.seal(frame, appendingTo: &bytes)
+        #expect(protocolError(in: server.receive(bytes, now: v.now))?.kind == .unexpectedFrame)
+        let close = server.takeOutbound()
+        #expect(try openFrames(close, sentBy: .server, key: SecretBytes(hex(v.k_s2c)))
+                == [.close(stream: 0, code: .protocolError, reason: Array("unexpected_frame".utf8))])
+        // The client, waiting for the ACK, opens it.
+        #expect(peerClose(in: client.receive(close, now: v.now)) == .protocolError)
+    }
+
+    @Test("the out-of-place check is on the header: a DATA instead of HANDSHAKE_INIT with a wrong nonce still gets CLOSE")
+    func serverOutOfPlaceBeforeNonce() throws {
+        var (v, _, server, _) = try Self.afterHellos()
+        let events = server.receive(rawHeader(type: 3, stream: 1, seq: 9, length: 17) + [UInt8](repeating: 0, count: 17), now: v.now)
+        #expect(protocolError(in: events)?.kind == .unexpectedFrame)
+        #expect(try openFrames(server.takeOutbound(), sentBy: .server, key: SecretBytes(hex(v.k_s2c))).first?.type == .close)
+    }
+
+    @Test("a second CLIENT_HELLO after SERVER_HELLO is a protocol error with CLOSE")
+    func secondClientHello() throws {
+        var (v, _, server, _) = try Self.afterHellos()
+        #expect(protocolError(in: server.receive(hex(v.CH), now: v.now))?.kind == .unexpectedFrame)
+        #expect(!server.outbound.isEmpty)
+    }
+
+    @Test("a HANDSHAKE_INIT that fails to open, or has the wrong counter, closes silently")
+    func badInit() throws {
+        var (v, _, server, _) = try Self.afterHellos()
+        var tampered = hex(v.frames[2].frame)
+        tampered[40] ^= 0x20
+        #expect(protocolError(in: server.receive(tampered, now: v.now))?.kind == .decryptFailed)
+        #expect(server.outbound.isEmpty)
+
+        var (_, _, other, _) = try Self.afterHellos()
+        var sealer = FrameSealer(key: SecretBytes(hex(v.k_c2s)))
+        var skipped: [UInt8] = []
+        sealer.seal(.ping(opaque: [0, 0, 0, 0, 0, 0, 0, 0]), appendingTo: &skipped)
+        skipped = []
+        sealer.seal(.handshakeInit(token: Array(v.token.utf8)), appendingTo: &skipped)
+        #expect(protocolError(in: other.receive(skipped, now: v.now))?.kind == .nonceMismatch)
+        #expect(other.outbound.isEmpty)
+    }
+
+    @Test("the server may accept frames that follow HANDSHAKE_INIT in the same read")
+    func framesAfterInit() throws {
+        var (v, client, server, sh) = try Self.afterHellos()
+        _ = client.receive(sh, now: v.now)
+        var bytes = client.takeOutbound()
+        var sealer = FrameSealer(key: SecretBytes(hex(v.k_c2s)))
+        var skip: [UInt8] = []
+        sealer.seal(.handshakeInit(token: Array(v.token.utf8)), appendingTo: &skip)
+        #expect(skip == bytes)
+        sealer.seal(.data(stream: 2, payload: Array("ping".utf8)), appendingTo: &bytes)
+        let events = server.receive(bytes, now: v.now)
+        #expect(events.count == 3)
+        #expect(events.dropFirst() == [.streamOpened(2), .data(stream: 2, payload: Array("ping".utf8))])
+    }
+
+    @Test("waiting for HANDSHAKE_ACK, anything but ACK or CLOSE(0) is answered with CLOSE(PROTOCOL_ERROR)",
+          arguments: [Frame.data(stream: 2, payload: [1]), .ping(opaque: [1, 1, 1, 1, 1, 1, 1, 1]), .keyUpdate,
+                      .close(stream: 3, code: .normal, reason: []), .windowUpdate(stream: 1, increment: 5)])
+    func clientOutOfPlace(frame: Frame) throws {
+        var (v, client, server, sh) = try Self.afterHellos()
+        _ = client.receive(sh, now: v.now)
+        _ = server.receive(client.takeOutbound(), now: v.now)
+        var sealer = FrameSealer(key: SecretBytes(hex(v.k_s2c)))
+        var bytes: [UInt8] = []
+        sealer.seal(frame, appendingTo: &bytes)
+        #expect(protocolError(in: client.receive(bytes, now: v.now))?.kind == .unexpectedFrame)
+        // CLOSE at c2s seq 1, which the (established) server opens.
+        let close = client.takeOutbound()
+        #expect(close.count == 24 + 2 + "unexpected_frame".utf8.count + 16)
+        #expect(peerClose(in: server.receive(close, now: v.now)) == .protocolError)
+    }
+
+    @Test("waiting for HANDSHAKE_ACK, a DATA header with a wrong nonce is still refused on its type, with CLOSE")
+    func clientOutOfPlaceBeforeNonce() throws {
+        var (v, client, server, sh) = try Self.afterHellos()
+        _ = client.receive(sh, now: v.now)
+        _ = server.receive(client.takeOutbound(), now: v.now)
+        let events = client.receive(rawHeader(type: 3, stream: 1, seq: 5, length: 17) + [UInt8](repeating: 0, count: 17), now: v.now)
+        #expect(protocolError(in: events)?.kind == .unexpectedFrame)
+        #expect(peerClose(in: server.receive(client.takeOutbound(), now: v.now)) == .protocolError)
+    }
+
+    @Test("waiting for HANDSHAKE_ACK: a second SERVER_HELLO gets CLOSE; an ACK that fails to open is silent")
+    func clientAckFailures() throws {
+        var (v, client, _, sh) = try Self.afterHellos()
+        _ = client.receive(sh, now: v.now)
+        _ = client.takeOutbound()
+        var copy = client
+        #expect(protocolError(in: copy.receive(sh, now: v.now))?.kind == .unexpectedFrame)
+        #expect(!copy.outbound.isEmpty)
+
+        var ack = hex(v.frames[3].frame)
+        ack[ack.count - 1] ^= 1
+        #expect(protocolError(in: client.receive(ack, now: v.now))?.kind == .decryptFailed)
+        #expect(client.outbound.isEmpty)
+    }
+
+    @Test("an ACK that is not the expected JSON, or announces unusable parameters, is a protocol error with CLOSE",
+          arguments: ["not json", "[]", #"{"client_id":"alice","role":"user"}"#,
+                      #"{"session":"s","client_id":"alice","role":"user","heartbeat_interval":30}"#,
+                      #"{"session":"s","client_id":"alice","role":"user","max_frame":1000}"#,
+                      #"{"session":"s","client_id":"alice","role":"user","stream_window":0}"#,
+                      #"{"session":"s","client_id":"alice","role":"user","max_streams":0}"#,
+                      #"{"session":"s","client_id":"alice","role":"user","stream_window":2147483648}"#])
+    func badAck(json: String) throws {
+        var (v, client, _, sh) = try Self.afterHellos()
+        _ = client.receive(sh, now: v.now)
+        _ = client.takeOutbound()
+        var sealer = FrameSealer(key: SecretBytes(hex(v.k_s2c)))
+        var bytes: [UInt8] = []
+        sealer.seal(.handshakeAck(parameters: Array(json.utf8)), appendingTo: &bytes)
+        #expect(protocolError(in: client.receive(bytes, now: v.now))?.kind == .badPayload)
+        #expect(try openFrames(hex(v.frames[2].frame) + client.takeOutbound(), sentBy: .client, key: SecretBytes(hex(v.k_c2s))).dropFirst()
+                == [.close(stream: 0, code: .protocolError, reason: Array("bad_payload".utf8))])
+    }
+
+    @Test("the client ignores ACK members it does not know and takes defaults for absent ones")
+    func lenientAck() throws {
+        let ack = try HandshakeAcknowledgement(parsing: Array(
+            #"{"session":"abc","client_id":"bob","role":"admin","stream_window":1000,"future":{"x":[1,2]},"motd":"hi"}"#.utf8))
+        #expect(ack.sessionID == "abc" && ack.clientID == "bob" && ack.role == "admin")
+        #expect(ack.parameters == SessionParameters(streamWindow: 1000))
+        let json = HandshakeAcknowledgement(sessionID: "s", clientID: "c\"", role: "r", parameters: SessionParameters()).json
+        #expect(try HandshakeAcknowledgement(parsing: json).clientID == "c\"")
     }
 }

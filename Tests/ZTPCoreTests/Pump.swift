@@ -76,6 +76,8 @@ struct Pump {
         pump.run()
         try #require(pump.client.isEstablished && pump.server.isEstablished, "handshake did not finish")
         _ = pump.takeEvents()
+        pump.clientSent = []
+        pump.serverSent = []
         return pump
     }
 
@@ -190,4 +192,102 @@ func openFrames(_ bytes: [UInt8], sentBy sender: Role, key: SecretBytes) throws 
     }
     #expect(decoder.bufferedCount == 0, "trailing partial frame")
     return frames
+}
+
+/// `Vectors/ztp1-handshake.json` (ZTP-1 section 9), member names as in the file.
+struct ZTP1Vector: Decodable {
+    struct Inputs: Decodable {
+        var client_ephemeral_private: String
+        var server_ephemeral_private: String
+        var server_identity_seed: String
+        var token_secret: String
+        var token_header: String
+        var token_claims: String
+        var verification_time: Double
+        var handshake_ack_plaintext: String
+        var wrong_token_secret: String
+    }
+
+    struct WireFrame: Decodable {
+        struct Close: Decodable {
+            var code: UInt16
+            var name: String
+            var reason: String
+        }
+
+        var name: String
+        var direction: String
+        var type: UInt16
+        var stream: UInt32
+        var seq: UInt64?
+        var key: String?
+        var nonce: String
+        var plaintext: String
+        var increment: UInt32?
+        var close: Close?
+        var frame: String
+    }
+
+    struct KeyUpdate: Decodable {
+        var old_key: String
+        var new_key: String
+        var new_seq: UInt64
+        var after_frame_seq: UInt64
+    }
+
+    struct TokenFailure: Decodable {
+        var token_secret_used: String
+        var token: String
+        var close_code: UInt16
+        var close_reason_text: String
+        var frames: [WireFrame]
+    }
+
+    var inputs: Inputs
+    var e_c: String
+    var e_s: String
+    var S_pub: String
+    var CH: String
+    var SH_head: String
+    var sig_message: String
+    var sig: String
+    var SH: String
+    var dh: String
+    var th: String
+    var prk: String
+    var k_c2s: String
+    var k_s2c: String
+    var sid: String
+    var token: String
+    var frames: [WireFrame]
+    var key_update: KeyUpdate
+    var token_failure: TokenFailure
+
+    static func load() throws -> ZTP1Vector {
+        try Vectors.load(ZTP1Vector.self, "ztp1-handshake.json")
+    }
+
+    var now: Double { inputs.verification_time }
+    var roles: Set<String> { ["admin", "user", "observer"] }
+
+    /// The vector's server: fixed ephemeral and identity, default parameters, nothing revoked.
+    func server() -> ServerConnection {
+        let time = now
+        let roles = self.roles
+        let verifier = TokenVerifier(secret: SecretBytes(hex(inputs.token_secret)), now: { time },
+                                     isKnownRole: { roles.contains($0) }, isRevoked: { _ in false })
+        let handshake = ServerHandshake(configuration: .init(), identity: Ed25519.KeyPair(seed: SecretBytes(hex(inputs.server_identity_seed))),
+                                        verifier: verifier, acceptedAt: time,
+                                        ephemeral: X25519.KeyPair(privateKey: SecretBytes(hex(inputs.server_ephemeral_private))))
+        return ServerConnection(server: handshake, admission: Peers.admission)
+    }
+
+    /// The vector's client, pinned to `S_pub`. Credit is manual so that the vector's
+    /// WINDOW_UPDATE can be produced through `consumed`.
+    func client(token: String) -> ClientConnection {
+        var limits = SessionLimits()
+        limits.automaticCredit = false
+        return ClientConnection(token: Array(token.utf8), trust: .pinned(hex(S_pub)), limits: limits, now: now,
+                                ephemeral: X25519.KeyPair(privateKey: SecretBytes(hex(inputs.client_ephemeral_private))))
+    }
 }

@@ -99,7 +99,7 @@ struct SessionCipherTests {
     @Test("a flipped bit in the header (the AAD) fails to open when the header still parses")
     func flippedHeaderBits() throws {
         let bytes = seal([.data(stream: 0x0101_0101, payload: Array("attack at dawn".utf8))])[0]
-        // Stream id bits (still a valid stream) and the length's low bit (payload boundary moves).
+        // Bits of the stream id, each leaving a valid stream: only the AEAD can tell.
         for (index, bit) in [(4, 0), (5, 3), (6, 7), (7, 0), (7, 1)] {
             var tampered = bytes
             tampered[index] ^= 1 << bit

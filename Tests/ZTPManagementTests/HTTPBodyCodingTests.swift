@@ -28,6 +28,13 @@ struct HTTPBodyCodingTests {
         let port: Int
     }
 
+    /// A model with small and large integers.
+    struct Limits: Codable {
+        let small: UInt8?
+        let ttl: Int?
+        let ratio: Double?
+    }
+
     private func jsonRequest(_ body: String, contentType: String? = "application/json") -> HTTPRequest {
         HTTPRequest(
             method: "POST",
@@ -101,5 +108,24 @@ struct HTTPBodyCodingTests {
         #expect(throws: HTTPError.badRequest("field 'created_at' has an invalid value")) {
             try jsonRequest(#"{"session_id":"a","created_at":"yesterday","tags":[]}"#).decodeJSON(Model.self)
         }
+    }
+
+    @Test("a number that does not fit an integer field is named, though the decoder gives no path")
+    func numbersOutOfRange() {
+        let cases: [(String, String)] = [
+            (#"{"ttl":1.5,"ratio":2}"#, "field 'ttl' must be an integer within range"),
+            (#"{"ttl":1e30}"#, "field 'ttl' must be an integer within range"),
+            (#"{"ttl":9223372036854775808}"#, "field 'ttl' must be an integer within range"),
+            (#"{"small":300}"#, "the request body has a value out of range for its field"),
+        ]
+        for (body, detail) in cases {
+            #expect(throws: HTTPError.badRequest(detail), "\(body)") {
+                try jsonRequest(body).decodeJSON(Limits.self)
+            }
+        }
+        #expect(throws: HTTPError.badRequest("field 'inner[1].port' must be an integer within range")) {
+            try jsonRequest(#"{"inner":[{"port":1},{"port":2.5}]}"#).decodeJSON(Outer.self)
+        }
+        #expect((try? jsonRequest(#"{"ratio":1.5,"ttl":3}"#).decodeJSON(Limits.self))?.ratio == 1.5)
     }
 }

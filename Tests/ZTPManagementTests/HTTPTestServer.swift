@@ -24,12 +24,12 @@ final class HTTPObservations: Sendable {
 }
 
 /// Thrown by a test route; its text must never reach a client.
-struct SecretFailure: Error, CustomStringConvertible {
+struct HTTPTestSecretFailure: Error, CustomStringConvertible {
     var description: String { "database at /var/lib/secret.sqlite is corrupt" }
 }
 
 /// The JSON body the echo route accepts.
-struct EchoBody: Codable, Equatable {
+struct HTTPTestEchoBody: Codable, Equatable {
     let name: String
     let count: Int
 }
@@ -63,10 +63,10 @@ struct HTTPTestServer {
         router.delete("/v1/sessions/{id}") { _ in .noContent }
         router.get("/v1/sessions/{id}") { request in .text("session \(request.pathParameters["id"] ?? "")") }
         router.post("/v1/echo") { request in
-            try .json(request.decodeJSON(EchoBody.self), status: 201)
+            try .json(request.decodeJSON(HTTPTestEchoBody.self), status: 201)
         }
         router.post("/v1/upload") { request in .text("\(request.body.count)") }
-        router.get("/v1/fail") { _ in throw SecretFailure() }
+        router.get("/v1/fail") { _ in throw HTTPTestSecretFailure() }
         router.get("/v1/private") { _ in throw HTTPError.unauthorized("a bearer token is required") }
         router.get("/ui/{path...}", handler: staticFiles.handler())
 

@@ -61,6 +61,11 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
     /// Takes bytes from the peer and processes every whole frame among them.
     public mutating func receive(_ bytes: UnsafeRawBufferPointer, now: Double) -> [ConnectionEvent] {
         guard !isClosed else { return [] }
+        // Section 3.7: a handshake past its limit is over even if `tick` has not run yet, so
+        // bytes that arrive late cannot complete it.
+        if case .handshaking(let machine) = phase, let deadline = machine.deadline, now >= deadline {
+            return tick(now: now)
+        }
         decoder.append(bytes)
         var events: [ConnectionEvent] = []
         do throws(ZTPError) {
@@ -102,6 +107,14 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
             let role = session?.role ?? ""
             let admission = self.admission
             try withEngine { (engine: inout SessionEngine, out: inout [UInt8]) throws(ZTPError) in
+                // A handshake frame here is out of its place, which its header shows: a protocol
+                // error even if its nonce is also wrong (section 2.0: the type is checked first).
+                switch frame.header.type {
+                case .handshakeInit, .handshakeAck, .clientHello, .serverHello:
+                    throw .protocolError(.unexpectedFrame, "\(frame.header.type) after the handshake")
+                case .data, .close, .ping, .pong, .windowUpdate, .keyUpdate:
+                    break
+                }
                 let plaintext = try engine.opener.open(frame)
                 engine.noteReceived(frameBytes: frame.bytes.count, now: now)
                 let parsed = try Frame(header: frame.header, plaintext: plaintext)

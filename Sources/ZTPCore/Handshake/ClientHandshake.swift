@@ -56,6 +56,12 @@ public struct ClientHandshake: HandshakeMachine {
             try receiveServerHello(frame, clientHello: clientHello, ephemeral: ephemeral, out: &out)
             return .pending
         case .awaitingAck(let sealer, var opener, _):
+            // Only HANDSHAKE_ACK or CLOSE(0) may come now; the header shows it before the nonce
+            // is checked (section 2.0), so anything else gets CLOSE(PROTOCOL_ERROR).
+            let type = frame.header.type
+            guard type == .handshakeAck || (type == .close && frame.header.streamID == 0) else {
+                throw .protocolError(.unexpectedFrame, "\(type) before HANDSHAKE_ACK")
+            }
             let plaintext = try opener.open(frame)
             state = .done
             switch try Frame(header: frame.header, plaintext: plaintext) {

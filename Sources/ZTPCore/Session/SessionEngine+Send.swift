@@ -38,7 +38,9 @@ extension SessionEngine {
         if streams[stream] == nil, role == .client, stream >= 1, stream <= FrameType.maxStreamID {
             openStream(stream, now: now)
         }
-        guard payload.count <= parameters.maxFrame, let state = streams[stream], state.queue.isEmpty,
+        // An empty DATA is not a message (section 4), so it need not wait behind queued ones:
+        // the keep-alive of a stream whose messages wait for window still goes out.
+        guard payload.count <= parameters.maxFrame, let state = streams[stream], state.queue.isEmpty || payload.isEmpty,
               state.sendWindow.available >= payload.count else { return false }
         sealData(stream: stream, payload: payload, now: now, out: &out)
         return true

@@ -7,7 +7,10 @@ extension SessionEngine {
     /// Both: KEY_UPDATE once the current send key is an hour old.
     mutating func tick(now: Double, out: inout [UInt8], events: inout [ConnectionEvent]) {
         let heartbeat = Double(parameters.heartbeatInterval)
-        if now - lastReceived >= 3 * heartbeat {
+        // "The server closes a session with IDLE_TIMEOUT when no frame at all arrived for
+        // 3 x heartbeat_interval." Server only: a client listening on a quiet stream sends empty
+        // DATA, which gets no reply, so it may legitimately hear nothing for that long.
+        if role == .server, now - lastReceived >= 3 * heartbeat {
             seal(.close(stream: 0, code: .idleTimeout, reason: Frame.closeReason("idle")), now: now, into: &out)
             events.append(.closed(.local(.idleTimeout)))
             return
@@ -38,9 +41,10 @@ extension SessionEngine {
     /// The earliest time `tick` has something to do.
     func nextDeadline() -> Double {
         let heartbeat = Double(parameters.heartbeatInterval)
-        var deadline = min(lastReceived + 3 * heartbeat, keyUpdateDeadline)
+        var deadline = keyUpdateDeadline
         switch role {
         case .server:
+            deadline = min(deadline, lastReceived + 3 * heartbeat)
             let idle = Double(parameters.streamIdleTimeout)
             for state in streams.values { deadline = min(deadline, state.lastActivity + idle) }
         case .client:

@@ -57,6 +57,11 @@ public enum Frame: Equatable, Sendable {
             let increment = plaintext.withUnsafeBytes { $0.readUInt32(at: 0) }
             // "an increment of 0 is PROTOCOL_ERROR, whether or not the stream is open" (4.1)
             guard increment != 0 else { throw .protocolError(.zeroIncrement, "WINDOW_UPDATE of 0 on stream \(header.streamID)") }
+            // The increment is "1 to 2^31 - 1" (section 2); a larger one takes any window above
+            // 2^31 - 1, which is FLOW_CONTROL_ERROR (4.1), whether or not the stream is open.
+            guard increment <= Frame.maxWindowIncrement else {
+                throw ZTPError(.flowControl, .flowControlError, "WINDOW_UPDATE of \(increment) on stream \(header.streamID)")
+            }
             self = .windowUpdate(stream: header.streamID, increment: increment)
         case .keyUpdate: self = .keyUpdate
         }

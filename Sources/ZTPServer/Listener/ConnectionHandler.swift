@@ -23,6 +23,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var inReadBatch = false
     private var closing = false
     private var published = SessionStatistics()
+    /// Streams counted in `ztp_streams_active`. Kept here because the core forgets its streams
+    /// once the session closes, before `channelInactive` takes them off the gauge.
+    private var activeStreams = 0
     private let acceptedAt: Double
     /// Wall-clock minus monotonic seconds, to show monotonic instants as dates.
     private let wallOffset: Double
@@ -84,8 +87,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         if let handle {
             services.registry.remove(handle)
             services.metrics.sessionsActive.decrement()
-            services.metrics.streamsActive.decrement(by: Double(connection.streams.count))
-            if !closing { services.metrics.sessionClosed(CloseCode(rawValue: UInt16.max)) }
+            services.metrics.streamsActive.decrement(by: Double(activeStreams))
+            activeStreams = 0
+            if !closing { services.metrics.sessionClosed("disconnected") }
             publish()
         }
         closing = true
@@ -107,6 +111,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             case .streamOpened(let id):
                 services.metrics.streamsOpened.increment()
                 services.metrics.streamsActive.increment()
+                activeStreams += 1
                 if let context = streamContext(id) { services.router.handler(for: id)?.opened(context) }
             case .streamRejected(_, let code):
                 services.metrics.streamRejected(code)
@@ -141,6 +146,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func streamEnded(_ id: UInt32, code: CloseCode) {
         services.metrics.streamClosed(code)
         services.metrics.streamsActive.decrement()
+        activeStreams -= 1
         if let context = streamContext(id) { services.router.handler(for: id)?.closed(context, code: code) }
     }
 
@@ -162,7 +168,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 services.metrics.handshake("aborted")
             }
         } else {
-            services.metrics.sessionClosed(reason.code)
+            services.metrics.sessionClosed(reason.code.name.lowercased())
             if case .protocolError(let error) = reason { services.metrics.protocolError(error.kind) }
         }
         if case .protocolError(let error) = reason {

@@ -43,8 +43,9 @@ public struct ServerMetrics: Sendable {
         }
     }
 
-    func sessionClosed(_ code: CloseCode) {
-        Counter(label: "ztp_sessions_closed_total", dimensions: [("reason", code.name.lowercased())]).increment()
+    /// `reason` is a close code's name in lower case, or `disconnected` when TCP ended first.
+    func sessionClosed(_ reason: String) {
+        Counter(label: "ztp_sessions_closed_total", dimensions: [("reason", reason)]).increment()
     }
 
     /// Adds the traffic of one batch (deltas of the session counters).

@@ -1,0 +1,156 @@
+import ZTPClient
+import ZTPCore
+
+/// `bulk-up`, `bulk-down` and `streams`: one session moving many bytes in 64 KiB messages.
+///
+/// Upload sends to the sink (stream 10) and ends with `done`, whose answer carries the byte
+/// count the server saw; download asks the source (stream 12) for the bytes in pieces, so
+/// that what is requested and not yet read never exceeds the session's 1 MiB queue bound.
+enum BulkScenario {
+    static let chunkSize = FrameType.maxDataPayload
+    static let chunk = [UInt8](repeating: 0xA5, count: chunkSize)
+    /// Download requests: this many bytes each, this many outstanding at most.
+    static let requestSize = 256 << 10
+    static let requestsOutstanding = 3
+    static let singleStreamKey = "ZTP bulk upload 1 stream, MB/s"
+
+    static func upload(_ context: BenchContext) async throws -> [Row] {
+        let bytes = context.sizes.bulkBytes
+        var tls: [Double] = []
+        let (rate, cpu) = try await ztpSamples(context, direction: "up", transfer: { _, client in
+            try await send(bytes: bytes, over: [SinkHandler.streamID], client: client)
+        }, afterEachRun: {
+            tls.append(try await TLSBaseline.bulkMegabytesPerSecond(context, direction: "up", bytes: bytes))
+        })
+        // The single-stream figure is also the baseline of `streams`.
+        context.cache[singleStreamKey] = rate
+        context.report.baselines[singleStreamKey] = rate
+        let baseline = tlsMedian(context, direction: "up", rates: tls)
+        return [Row(scenario: "bulk-up", name: "bulk upload, 1 stream", value: rate, unit: "MB/s",
+                    baseline: "TLS 1.3 ChaCha20-Poly1305 (OpenSSL via Python ssl)", baselineValue: baseline, target: .atLeast(1.0),
+                    note: try await note(context, cpu: cpu))]
+    }
+
+    static func download(_ context: BenchContext) async throws -> [Row] {
+        let bytes = context.sizes.bulkBytes
+        var tls: [Double] = []
+        let (rate, cpu) = try await ztpSamples(context, direction: "down", transfer: { _, client in
+            try await receive(bytes: bytes, client: client)
+        }, afterEachRun: {
+            tls.append(try await TLSBaseline.bulkMegabytesPerSecond(context, direction: "down", bytes: bytes))
+        })
+        let baseline = tlsMedian(context, direction: "down", rates: tls)
+        return [Row(scenario: "bulk-down", name: "bulk download, 1 stream", value: rate, unit: "MB/s",
+                    baseline: "TLS 1.3 ChaCha20-Poly1305 (OpenSSL via Python ssl)", baselineValue: baseline, target: .atLeast(1.0),
+                    note: try await note(context, cpu: cpu))]
+    }
+
+    static func streams(_ context: BenchContext) async throws -> [Row] {
+        let sizes = context.sizes
+        let ids = [SinkHandler.streamID] + Array(SinkHandler.moreStreamIDs.prefix(sizes.streams - 1))
+        let (rate, cpu) = try await ztpSamples(context, direction: "up x\(ids.count)", transfer: { _, client in
+            try await send(bytes: sizes.bulkBytes, over: ids, client: client)
+        })
+        let single = try await context.baseline(singleStreamKey) {
+            try await ztpSamples(context, direction: "up", transfer: { _, client in
+                try await send(bytes: sizes.bulkBytes, over: [SinkHandler.streamID], client: client)
+            }).rate
+        }
+        return [Row(scenario: "streams", name: "\(ids.count) streams on one session, aggregate", value: rate, unit: "MB/s",
+                    baseline: "ZTP bulk upload, 1 stream", baselineValue: single, target: .atLeast(0.9), note: try await note(context, cpu: cpu))]
+    }
+
+    // MARK: Measuring
+
+    /// The median MB/s over the runs, each on a new session of one server, and the median
+    /// server CPU seconds per GiB moved. `afterEachRun` takes the baseline's sample in
+    /// between, so that load from elsewhere on a shared machine lands on both sides.
+    static func ztpSamples(_ context: BenchContext, direction: String,
+                           transfer: @escaping (BenchServer, ZTPClient) async throws -> Void,
+                           afterEachRun: () async throws -> Void = {}) async throws -> (rate: Double, cpu: Double) {
+        let server = try await context.startServer()
+        defer { server.stop() }
+        let bytes = Double(context.sizes.bulkBytes)
+        var rates: [Double] = []
+        var cpu: [Double] = []
+        for _ in 0..<context.sizes.runs {
+            let client = try await server.connect(token: context.token(client: "bulk"))
+            let before = try server.stats()
+            let start = now()
+            try await transfer(server, client)
+            let elapsed = now() - start
+            let after = try server.stats()
+            await client.close()
+            rates.append(bytes / elapsed / 1e6)
+            cpu.append((after.cpuSeconds - before.cpuSeconds) / (bytes / Double(1 << 30)))
+            try await afterEachRun()
+        }
+        log("  ZTP \(direction): " + rates.map(Row.format).joined(separator: ", ") + " MB/s")
+        return (Stats.median(rates), Stats.median(cpu))
+    }
+
+    static func tlsMedian(_ context: BenchContext, direction: String, rates: [Double]) -> Double {
+        log("  TLS \(direction): " + rates.map(Row.format).joined(separator: ", ") + " MB/s")
+        let median = Stats.median(rates)
+        context.report.baselines["TLS 1.3 ChaCha20 \(direction == "up" ? "upload" : "download"), MB/s"] = median
+        return median
+    }
+
+    static func note(_ context: BenchContext, cpu: Double) async throws -> String {
+        // The record layer's floor: one AEAD pass per byte on each side.
+        let seal = try await context.baseline("crypto floor: ChaCha20-Poly1305 seal 64 KiB, MB/s") {
+            CryptoFloor.sealMegabytesPerSecond(bytes: 512 << 20)
+        }
+        return "\(context.sizes.bulkBytes >> 20) MiB per run, \(chunkSize)-byte messages, \(context.sizes.runs) runs; "
+            + "server CPU \(Row.format(cpu)) s/GiB (seal floor \(Row.format(Double(1 << 30) / 1e6 / seal)) s/GiB at \(Int(seal)) MB/s)"
+    }
+
+    // MARK: Transfers
+
+    /// Sends `bytes` split evenly over the sink streams, each ending with `done`, concurrently.
+    static func send(bytes: Int, over ids: [UInt32], client: ZTPClient) async throws {
+        let share = bytes / ids.count
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for id in ids {
+                group.addTask {
+                    let stream = try await client.openStream(id)
+                    var iterator = stream.makeAsyncIterator()
+                    var sent = 0
+                    while sent < share {
+                        let count = min(chunkSize, share - sent)
+                        try await stream.send(count == chunkSize ? chunk : Array(chunk[0..<count]))
+                        sent += count
+                    }
+                    try await stream.send(SinkHandler.done)
+                    guard let reply = try await iterator.next(), Int(String(decoding: reply, as: UTF8.self)) == share else {
+                        throw BenchError("the sink on stream \(id) did not confirm \(share) bytes")
+                    }
+                    await stream.close()
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Reads `bytes` from the source, keeping a few requests outstanding.
+    static func receive(bytes: Int, client: ZTPClient) async throws {
+        let stream = try await client.openStream(SourceHandler.streamID)
+        var requested = 0
+        var received = 0
+        func topUp() async throws {
+            while requested < bytes, requested - received < requestsOutstanding * requestSize {
+                let count = min(requestSize, bytes - requested)
+                try await stream.send(String(count))
+                requested += count
+            }
+        }
+        try await topUp()
+        for try await message in stream {
+            received += message.count
+            if received >= bytes { break }
+            try await topUp()
+        }
+        guard received == bytes else { throw BenchError("download ended after \(received) of \(bytes) bytes") }
+        await stream.close()
+    }
+}

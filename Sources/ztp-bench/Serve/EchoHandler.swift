@@ -1,0 +1,11 @@
+import ZTPServer
+
+/// Stream 11, echo: every message goes back unchanged.
+struct EchoHandler: StreamHandler {
+    static let streamID: UInt32 = 11
+    let kind = "bench-echo"
+
+    func receive(_ message: [UInt8], on stream: StreamContext) {
+        stream.reply(message)
+    }
+}

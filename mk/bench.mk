@@ -1,0 +1,17 @@
+# bench: release build, then every ztp-bench scenario with its same-run baseline (issue 5).
+# See docs/BENCHMARKS.md. Needs openssl and python3 (setup-test installs them); about 10 minutes
+# on 2 cores. BENCH_ARGS adds flags, e.g. `make bench BENCH_ARGS="--scenario ping --quick"`.
+
+BENCH_JSON ?= docs/bench-results.json
+BENCH_ARGS ?=
+
+.PHONY: bench bench-build
+
+## bench-build: release binaries of the bench and the server (one --product per invocation).
+bench-build: setup-test
+	$(SWIFT) build -c release --product ztp-bench
+	$(SWIFT) build -c release --product ztp-server
+
+## bench: run the benchmarks, print the table, write $(BENCH_JSON).
+bench: bench-build
+	.build/release/ztp-bench run --json $(BENCH_JSON) $(BENCH_ARGS)
