@@ -27,6 +27,8 @@ public struct AdminKey: Sendable {
         try directory.write(name, contents: text + "\n", replace: false)
         // Printed once, to stdout and not to the logs, so log shipping never carries it.
         print("admin key (also in \(directory.file(name))): \(text)")
+        // stdout is block-buffered under Docker or a supervisor; show the key now, not at exit.
+        fflush(nil)
         return AdminKey(text)
     }
 
