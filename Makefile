@@ -30,7 +30,7 @@ build: setup
 
 ## test: unit, end-to-end (real server process, real sockets) and API-contract tests.
 test: setup-test build
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build < /dev/null
 	bash scripts/schemathesis.sh
 
 ## run: the server with its embedded defaults (ZTP on 127.0.0.1:9999, API on 127.0.0.1:8080, ./ztp-data).

@@ -7,24 +7,6 @@
 /* Swift cannot call C variadic functions, so the few variadic libmicrohttpd calls the
    management API needs are wrapped here with fixed arguments. */
 
-static inline struct MHD_Daemon *ztp_mhd_start(unsigned int flags,
-                                               const struct sockaddr *addr,
-                                               MHD_AccessHandlerCallback handler,
-                                               void *handler_cls,
-                                               MHD_RequestCompletedCallback completed,
-                                               void *completed_cls,
-                                               unsigned int connection_limit,
-                                               unsigned int connection_timeout_seconds,
-                                               unsigned int thread_pool_size) {
-    return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls,
-                            MHD_OPTION_SOCK_ADDR, addr,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
-                            MHD_OPTION_CONNECTION_LIMIT, connection_limit,
-                            MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
-                            MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
-                            MHD_OPTION_END);
-}
-
 /* The port the daemon is bound to (useful after binding port 0). */
 static inline uint16_t ztp_mhd_bound_port(struct MHD_Daemon *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);

@@ -129,8 +129,9 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
     /// Runs `body` on the engine and the outbound buffer, both moved out of `self` meanwhile:
     /// the engine's storage stays uniquely referenced (no copy of the stream table per frame)
     /// and the body may write frames. Nil when not established.
+    /// Generic over the error so that non-throwing bodies need no `try` (E is then `Never`).
     @discardableResult
-    mutating func withEngine<R>(_ body: (inout SessionEngine, inout [UInt8]) throws(ZTPError) -> R) throws(ZTPError) -> R? {
+    mutating func withEngine<R, E: Error>(_ body: (inout SessionEngine, inout [UInt8]) throws(E) -> R) throws(E) -> R? {
         guard case .established(var engine) = phase else { return nil }
         phase = .closed
         var out = outbound
@@ -140,19 +141,6 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
             outbound = out
         }
         return try body(&engine, &out)
-    }
-
-    @discardableResult
-    mutating func withEngine<R>(_ body: (inout SessionEngine, inout [UInt8]) -> R) -> R? {
-        guard case .established(var engine) = phase else { return nil }
-        phase = .closed
-        var out = outbound
-        outbound = []
-        defer {
-            phase = .established(engine)
-            outbound = out
-        }
-        return body(&engine, &out)
     }
 
     /// Applies a protocol violation: CLOSE first when the rules allow it, then close.
