@@ -22,18 +22,20 @@ public struct FrameOpener: Sendable {
             throw ZTPError(.nonceMismatch, .protocolError, "expected seq \(expectedSequence), got \(header.sequence)")
         }
         let plaintextCount = Int(header.length) - ChaChaPoly.tagCount
-        var plaintext = [UInt8](repeating: 0, count: plaintextCount)
-        let opened = frame.bytes.withUnsafeBytes { all in
-            plaintext.withUnsafeMutableBytes { out in
+        var opened = false
+        // No zero fill first: `ChaChaPoly.open` writes every byte, or zeroes them all on failure.
+        let plaintext = [UInt8](unsafeUninitializedCapacity: plaintextCount) { out, initialized in
+            frame.bytes.withUnsafeBytes { all in
                 key.withUnsafeBytes { k in
-                    ChaChaPoly.open(key: k,
-                                    nonce: UnsafeRawBufferPointer(rebasing: all[8..<20]),
-                                    aad: UnsafeRawBufferPointer(rebasing: all[0..<FrameHeader.size]),
-                                    ciphertext: UnsafeRawBufferPointer(rebasing: all[FrameHeader.size..<(FrameHeader.size + plaintextCount)]),
-                                    tag: UnsafeRawBufferPointer(rebasing: all[(FrameHeader.size + plaintextCount)...]),
-                                    plaintext: out)
+                    opened = ChaChaPoly.open(key: k,
+                                             nonce: UnsafeRawBufferPointer(rebasing: all[8..<20]),
+                                             aad: UnsafeRawBufferPointer(rebasing: all[0..<FrameHeader.size]),
+                                             ciphertext: UnsafeRawBufferPointer(rebasing: all[FrameHeader.size..<(FrameHeader.size + plaintextCount)]),
+                                             tag: UnsafeRawBufferPointer(rebasing: all[(FrameHeader.size + plaintextCount)...]),
+                                             plaintext: UnsafeMutableRawBufferPointer(out))
                 }
             }
+            initialized = plaintextCount
         }
         guard opened else {
             throw ZTPError(.decryptFailed, .protocolError, "\(header.type) seq \(header.sequence) failed to open")

@@ -43,14 +43,14 @@ public struct FrameSealer: Sendable {
     public mutating func seal(type: FrameType, streamID: UInt32, plaintext: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) {
         let start = out.count
         let size = FrameSealer.sealedSize(plaintextCount: plaintext.count)
-        out.append(contentsOf: repeatElement(0, count: size))
+        // Header and tag space around one copy of the plaintext, then encryption in place:
+        // no zero fill of the payload area first.
+        out.reserveCapacity(start + size)
+        out.append(contentsOf: repeatElement(0, count: FrameHeader.size))
+        out.append(contentsOf: plaintext)
+        out.append(contentsOf: repeatElement(0, count: ChaChaPoly.tagCount))
         out.withUnsafeMutableBytes { all in
-            let frame = UnsafeMutableRawBufferPointer(rebasing: all[start..<(start + size)])
-            if plaintext.count > 0 {
-                UnsafeMutableRawBufferPointer(rebasing: frame[FrameHeader.size..<(FrameHeader.size + plaintext.count)])
-                    .copyMemory(from: plaintext)
-            }
-            sealInPlace(type: type, streamID: streamID, frame: frame)
+            sealInPlace(type: type, streamID: streamID, frame: UnsafeMutableRawBufferPointer(rebasing: all[start..<(start + size)]))
         }
     }
 

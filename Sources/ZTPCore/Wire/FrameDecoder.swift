@@ -64,15 +64,17 @@ public struct FrameDecoder: Sendable {
         return frame
     }
 
-    /// Drops consumed bytes before the buffer grows again, so it never holds more than one
-    /// partial frame beyond the newest read.
+    /// Drops consumed bytes before the buffer grows again. A partial frame is moved to the
+    /// front only once at least a frame's worth has been consumed, so a large frame arriving in
+    /// many reads is not moved on every read; the buffer stays below two frames plus one read.
     private mutating func compact() {
         guard readIndex > 0 else { return }
         if readIndex == buffer.count {
             buffer.removeAll(keepingCapacity: true)
-        } else {
+            readIndex = 0
+        } else if readIndex >= FrameType.maxFrameSize {
             buffer.removeSubrange(0..<readIndex)
+            readIndex = 0
         }
-        readIndex = 0
     }
 }
