@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 import NIOPosix
 import ZTPCore
 
@@ -36,6 +37,8 @@ public final class ZTPClient: Sendable {
         // Credit goes back as the application reads, so a stalled reader stalls the server.
         limits.automaticCredit = false
         let tokenBytes = Array(token.utf8)
+        // Connection attempts may run the initializer more than once (several addresses).
+        let bridges = Mutex<[ObjectIdentifier: ClientChannel]>([:])
         let bootstrap = ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(Int64(max(1, handshakeTimeout))))
@@ -43,7 +46,11 @@ public final class ZTPClient: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let connection = ClientConnection(token: tokenBytes, trust: trust, limits: limits, now: monotonicNow(),
                                                       handshakeTimeout: handshakeTimeout)
-                    try channel.pipeline.syncOperations.addHandler(ClientHandler(connection: connection, eventLoop: channel.eventLoop))
+                    let handler = ClientHandler(connection: connection, eventLoop: channel.eventLoop)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    // The bridge is made here, on the loop: by the time `connect` returns, the
+                    // handshake may already have failed and the handler left the pipeline.
+                    bridges.withLock { $0[ObjectIdentifier(channel)] = ClientChannel(channel: channel, handler: handler) }
                 }
             }
         let nioChannel: any Channel
@@ -52,10 +59,9 @@ public final class ZTPClient: Sendable {
         } catch {
             throw ZTPClientError(.connectionFailed, "cannot connect to \(host):\(port): \(error)")
         }
-        // The bridge binds the handler to its loop, so it is made there.
-        let channel = try await nioChannel.eventLoop.submit {
-            ClientChannel(channel: nioChannel, handler: try nioChannel.pipeline.syncOperations.handler(type: ClientHandler.self))
-        }.get()
+        guard let channel = bridges.withLock({ $0[ObjectIdentifier(nioChannel)] }) else {
+            preconditionFailure("the channel initializer ran for every connected channel")
+        }
         let session = try await channel.established()
         return ZTPClient(session: session, channel: channel)
     }
