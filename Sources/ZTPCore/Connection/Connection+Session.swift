@@ -36,11 +36,6 @@ extension Connection {
         withEngine { engine, out in engine.sendData(stream: stream, payload: payload, now: now, out: &out) } ?? .streamNotOpen
     }
 
-    /// Sends from a caller's buffer, without queueing: false when the window does not admit it.
-    public mutating func sendDataIfWindowAllows(stream: UInt32, payload: UnsafeRawBufferPointer, now: Double) -> Bool {
-        withEngine { engine, out in engine.sendDataIfWindowAllows(stream: stream, payload: payload, now: now, out: &out) } ?? false
-    }
-
     /// Ends a stream from this side. Returns false when it was not open.
     @discardableResult
     public mutating func closeStream(_ stream: UInt32, code: CloseCode, reason: String, now: Double) -> Bool {

@@ -58,6 +58,4 @@ final class HandshakeGate: Sendable {
     func release() {
         state.withLock { $0.pending -= 1 }
     }
-
-    var pending: Int { state.withLock { $0.pending } }
 }

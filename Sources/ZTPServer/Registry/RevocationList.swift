@@ -17,6 +17,4 @@ public final class RevocationList: Sendable {
     public func insert(_ id: String) {
         _ = ids.withLock { $0.insert(id) }
     }
-
-    public var count: Int { ids.withLock { $0.count } }
 }
