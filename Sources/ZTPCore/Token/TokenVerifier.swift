@@ -1,5 +1,3 @@
-import Foundation
-
 /// Checks a token exactly as ZTP-1 section 3.5 orders it; each failure names its close code.
 ///
 /// The clock, the role policy and the revocation check are injected so that tests (and the
@@ -34,42 +32,31 @@ public struct TokenVerifier: Sendable {
         public var reason: String
     }
 
-    private struct Header: Decodable { var alg: String }
-
-    private struct Claims: Decodable {
-        var sub: String
-        var role: String
-        var iat: Double
-        var exp: Double
-        var jti: String
-    }
-
     public func verify(_ token: [UInt8]) -> Result<TokenClaims, Failure> {
         func fail(_ code: CloseCode, _ reason: String) -> Result<TokenClaims, Failure> {
             .failure(Failure(code: code, reason: reason))
         }
         guard token.count <= TokenVerifier.maxTokenBytes else { return fail(.authFailed, "token too long") }
         // 1. Structure: three base64url parts, JSON objects, alg exactly HS256, typed claims.
-        guard let text = String(validating: token, as: UTF8.self) else { return fail(.authFailed, "token is not text") }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3,
-              let headerBytes = Base64URL.decode(parts[0]),
-              let claimBytes = Base64URL.decode(parts[1]),
-              let signature = Base64URL.decode(parts[2]) else {
+        //    A third dot lands in the signature part, which base64url decoding then refuses.
+        let dot = UInt8(ascii: ".")
+        guard let firstDot = token.firstIndex(of: dot),
+              let secondDot = token[(firstDot + 1)...].firstIndex(of: dot),
+              let headerBytes = Base64URL.decode(token[..<firstDot]),
+              let claimBytes = Base64URL.decode(token[(firstDot + 1)..<secondDot]),
+              let signature = Base64URL.decode(token[(secondDot + 1)...]) else {
             return fail(.authFailed, "malformed token")
         }
-        let decoder = JSONDecoder()
-        guard let header = try? decoder.decode(Header.self, from: Data(headerBytes)) else {
+        guard let header = FlatJSONObject(headerBytes), let alg = header.string("alg") else {
             return fail(.authFailed, "malformed token header")
         }
-        guard header.alg == "HS256" else { return fail(.authFailed, "unsupported alg") }
-        guard let claims = try? decoder.decode(Claims.self, from: Data(claimBytes)),
-              claims.iat.isFinite, claims.exp.isFinite else {
+        guard alg == "HS256" else { return fail(.authFailed, "unsupported alg") }
+        guard let object = FlatJSONObject(claimBytes),
+              let claims = Claims(object) else {
             return fail(.authFailed, "malformed token claims")
         }
         // 2. Signature, compared in constant time.
-        let signing = Array(text.utf8[..<parts[1].endIndex])
-        guard HMACSHA256.verify(signature, message: signing, key: secret) else {
+        guard HMACSHA256.verify(signature, message: Array(token[..<secondDot]), key: secret) else {
             return fail(.authFailed, "bad signature")
         }
         // 3. Client id pattern.
@@ -85,6 +72,22 @@ public struct TokenVerifier: Sendable {
         return .success(TokenClaims(subject: claims.sub, role: claims.role,
                                     issuedAt: Int64(clampingSeconds: claims.iat),
                                     expiresAt: Int64(clampingSeconds: claims.exp), id: claims.jti))
+    }
+}
+
+/// The five claims with their JSON types checked: strings, and finite numbers for the times.
+private struct Claims {
+    var sub: String
+    var role: String
+    var iat: Double
+    var exp: Double
+    var jti: String
+
+    init?(_ object: FlatJSONObject) {
+        guard let sub = object.string("sub"), let role = object.string("role"),
+              let iat = object.number("iat"), let exp = object.number("exp"),
+              let jti = object.string("jti") else { return nil }
+        (self.sub, self.role, self.iat, self.exp, self.jti) = (sub, role, iat, exp, jti)
     }
 }
 
