@@ -72,6 +72,7 @@ let package = Package(
 
         .testTarget(name: "ZTPCoreTests", dependencies: ["ZTPCore"], resources: [.copy("Vectors")]),
         .testTarget(name: "ZTPStoreTests", dependencies: ["ZTPStore"]),
+        .testTarget(name: "ZTPClientTests", dependencies: ["ZTPClient"]),
         .testTarget(name: "ZTPManagementTests", dependencies: ["ZTPManagement", "ZTPClient", "ZTPCore"]),
         .testTarget(name: "ZTPServerTests", dependencies: [
             "ZTPServer", "ZTPCore",

@@ -5,10 +5,12 @@ import ZTPCore
 final class ClientChannel: Sendable {
     let channel: any Channel
     private let handler: NIOLoopBound<ClientHandler>
+    private let gate: SendGate
 
-    init(channel: any Channel, handler: ClientHandler) {
+    init(channel: any Channel, handler: ClientHandler, gate: SendGate) {
         self.channel = channel
         self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        self.gate = gate
     }
 
     private func onLoop<T: Sendable>(_ body: @escaping @Sendable (ClientHandler) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
@@ -22,6 +24,11 @@ final class ClientChannel: Sendable {
     }
 
     func send(stream: UInt32, message: [UInt8]) async throws {
+        if try gate.admit(stream: stream, count: message.count) {
+            let handler = self.handler
+            channel.eventLoop.execute { handler.value.sendHandedOver(stream: stream, message: message) }
+            return
+        }
         try await onLoop { $0.send(stream: stream, message: message) }.get()
     }
 

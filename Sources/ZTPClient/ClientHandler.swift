@@ -19,9 +19,11 @@ final class ClientHandler: ChannelInboundHandler {
     private var timerDeadline = Double.infinity
     private var inReadBatch = false
     private var finished: ZTPClientError?
+    private let gate: SendGate
 
-    init(connection: ClientConnection, eventLoop: any EventLoop) {
+    init(connection: ClientConnection, eventLoop: any EventLoop, gate: SendGate) {
         self.connection = connection
+        self.gate = gate
         establishedPromise = eventLoop.makePromise()
         closedPromise = eventLoop.makePromise()
     }
@@ -63,6 +65,7 @@ final class ClientHandler: ChannelInboundHandler {
         for event in events {
             switch event {
             case .established(let info):
+                gate.established(maxMessage: info.parameters.maxFrame)
                 establishedPromise.succeed(info)
             case .data(let stream, let payload):
                 inboxes[stream]?.yield(payload)
@@ -70,8 +73,10 @@ final class ClientHandler: ChannelInboundHandler {
                 let error = ZTPClientError(.streamClosed(code), "stream \(id) closed: \(code.name)" + (reason.isEmpty ? "" : " (\(reason))"))
                 if code == .normal { inboxes[id]?.finish() } else { inboxes[id]?.finish(throwing: error) }
                 inboxes[id] = nil
+                gate.flowing(stream: id)
                 for waiter in writeWaiters.removeValue(forKey: id) ?? [] { waiter.fail(error) }
             case .streamWritable(let id):
+                gate.flowing(stream: id)
                 for waiter in writeWaiters.removeValue(forKey: id) ?? [] { waiter.succeed() }
             case .pong(let opaque):
                 if let (promise, sentAt) = pings.removeValue(forKey: opaque) { promise.succeed(monotonicNow() - sentAt) }
@@ -89,6 +94,7 @@ final class ClientHandler: ChannelInboundHandler {
     private func finish(_ error: ZTPClientError) {
         guard finished == nil else { return }
         finished = error
+        gate.finish(error)
         timer?.cancel()
         timer = nil
         establishedPromise.fail(error)
@@ -110,6 +116,7 @@ final class ClientHandler: ChannelInboundHandler {
         if let finished { return loop.makeFailedFuture(finished) }
         inboxes[stream]?.finish()
         inboxes[stream] = continuation
+        gate.opened(stream: stream)
         // An empty DATA opens the stream without being a message (section 4).
         return send(stream: stream, message: [])
     }
@@ -122,6 +129,7 @@ final class ClientHandler: ChannelInboundHandler {
             writeOutbound()
             return loop.makeSucceededVoidFuture()
         case .queued:
+            gate.queued(stream: stream)
             let promise = loop.makePromise(of: Void.self)
             writeWaiters[stream, default: []].append(promise)
             return promise.futureResult
@@ -129,6 +137,23 @@ final class ClientHandler: ChannelInboundHandler {
             return loop.makeFailedFuture(ZTPClientError(.messageTooLarge, "message larger than 65536 bytes"))
         case .streamNotOpen, .queueFull:
             return loop.makeFailedFuture(ZTPClientError(.closedLocally, "stream \(stream) cannot take more"))
+        }
+    }
+
+    /// A message whose sender did not wait (see `SendGate`): a failure is kept for the
+    /// stream's next `send`, since nobody is waiting for this one.
+    func sendHandedOver(stream: UInt32, message: [UInt8]) {
+        defer { gate.handled(count: message.count) }
+        guard finished == nil else { return }
+        switch connection.sendData(stream: stream, payload: message, now: monotonicNow()) {
+        case .sent:
+            writeOutbound()
+        case .queued:
+            gate.queued(stream: stream)
+        case .tooLarge:
+            gate.failed(stream: stream, ZTPClientError(.messageTooLarge, "message larger than max_frame"))
+        case .streamNotOpen, .queueFull:
+            gate.failed(stream: stream, ZTPClientError(.closedLocally, "stream \(stream) cannot take more"))
         }
     }
 

@@ -33,9 +33,12 @@ public final class ZTPClient: Sendable {
     public static func connect(host: String, port: Int, token: String, trust: ClientHandshake.ServerTrust,
                                handshakeTimeout: Double = 10,
                                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> ZTPClient {
-        var limits = SessionLimits()
         // Credit goes back as the application reads, so a stalled reader stalls the server.
-        limits.automaticCredit = false
+        let limits = {
+            var limits = SessionLimits()
+            limits.automaticCredit = false
+            return limits
+        }()
         let tokenBytes = Array(token.utf8)
         // Connection attempts may run the initializer more than once (several addresses).
         let bridges = Mutex<[ObjectIdentifier: ClientChannel]>([:])
@@ -46,11 +49,12 @@ public final class ZTPClient: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let connection = ClientConnection(token: tokenBytes, trust: trust, limits: limits, now: monotonicNow(),
                                                       handshakeTimeout: handshakeTimeout)
-                    let handler = ClientHandler(connection: connection, eventLoop: channel.eventLoop)
+                    let gate = SendGate()
+                    let handler = ClientHandler(connection: connection, eventLoop: channel.eventLoop, gate: gate)
                     try channel.pipeline.syncOperations.addHandler(handler)
                     // The bridge is made here, on the loop: by the time `connect` returns, the
                     // handshake may already have failed and the handler left the pipeline.
-                    bridges.withLock { $0[ObjectIdentifier(channel)] = ClientChannel(channel: channel, handler: handler) }
+                    bridges.withLock { $0[ObjectIdentifier(channel)] = ClientChannel(channel: channel, handler: handler, gate: gate) }
                 }
             }
         let nioChannel: any Channel

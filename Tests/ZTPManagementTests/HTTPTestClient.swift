@@ -33,11 +33,10 @@ final class HTTPTestConnection {
             inet_pton(AF_INET, host, &address.sin_addr)
             status = Self.connect(socketFD, &address)
         }
-        guard status == 0 else {
-            let code = errno
-            close(socketFD)
-            throw Failure(description: "connect: errno \(code)")
-        }
+        // No close here: a class whose stored properties are all set runs `deinit` when its
+        // init throws, and closing twice would close whatever descriptor another thread got
+        // in between (seen as EBADF in NIO and posix_spawn).
+        guard status == 0 else { throw Failure(description: "connect: errno \(errno)") }
     }
 
     private static func connect<Address>(_ socketFD: Int32, _ address: inout Address) -> Int32 {
@@ -49,7 +48,7 @@ final class HTTPTestConnection {
     }
 
     deinit {
-        close(socketFD)
+        if socketFD >= 0 { close(socketFD) }
     }
 
     /// Sends all of `bytes`; false once the peer has closed or reset the connection.

@@ -67,7 +67,7 @@ final class ManagementAPIServer: @unchecked Sendable {
             // From the package root, so the server serves this package's openapi.yaml.
             process.currentDirectoryURL = Self.packageRoot
             let log = self.dataDirectory + "/server-\(ports[1]).log"
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             process.standardOutput = handle
             process.standardError = handle

@@ -55,14 +55,7 @@ final class SpawnedProcess: Sendable {
             for pointer in envp { free(pointer) }
         }
         var pid: pid_t = 0
-        var result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        // Seen once under a fully loaded 2-core CI run: EBADF from the spawn helper with every
-        // descriptor valid. A second attempt with the same actions succeeds; anything else is real.
-        var attempts = 1
-        while result == EBADF, attempts < 3 {
-            attempts += 1
-            result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        }
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         guard result == 0 else { throw E2EFailure("posix_spawn \(path) failed: \(String(cString: strerror(result)))") }
         return SpawnedProcess(pid: pid)
     }
