@@ -32,9 +32,9 @@ final class ClientChannel: Sendable {
         try await onLoop { $0.send(stream: stream, message: message) }.get()
     }
 
-    func openStream(_ id: UInt32) async throws -> AsyncThrowingStream<[UInt8], any Error> {
-        let (inbox, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
-        try await onLoop { $0.open(stream: id, continuation: continuation) }.get()
+    func openStream(_ id: UInt32) async throws -> StreamInbox {
+        let inbox = StreamInbox()
+        try await onLoop { $0.open(stream: id, inbox: inbox) }.get()
         return inbox
     }
 

@@ -11,7 +11,7 @@ final class ClientHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private let establishedPromise: EventLoopPromise<SessionInfo>
     private let closedPromise: EventLoopPromise<ZTPClientError>
-    private var inboxes: [UInt32: AsyncThrowingStream<[UInt8], any Error>.Continuation] = [:]
+    private var inboxes: [UInt32: StreamInbox] = [:]
     /// Senders waiting for a stream's queue to drain, oldest first.
     private var writeWaiters: [UInt32: [EventLoopPromise<Void>]] = [:]
     private var pings: [[UInt8]: (EventLoopPromise<Double>, Double)] = [:]
@@ -68,7 +68,10 @@ final class ClientHandler: ChannelInboundHandler {
                 gate.established(maxMessage: info.parameters.maxFrame)
                 establishedPromise.succeed(info)
             case .data(let stream, let payload):
-                inboxes[stream]?.yield(payload)
+                // Taken by a waiting reader: consumed now, so credit needs no trip back here.
+                if inboxes[stream]?.deliver(payload) == true {
+                    connection.consumed(stream: stream, count: payload.count, now: monotonicNow())
+                }
             case .streamClosed(let id, let code, let reason, _):
                 let error = ZTPClientError(.streamClosed(code), "stream \(id) closed: \(code.name)" + (reason.isEmpty ? "" : " (\(reason))"))
                 if code == .normal { inboxes[id]?.finish() } else { inboxes[id]?.finish(throwing: error) }
@@ -111,11 +114,11 @@ final class ClientHandler: ChannelInboundHandler {
 
     // MARK: Requests from async callers (on the loop)
 
-    func open(stream: UInt32, continuation: AsyncThrowingStream<[UInt8], any Error>.Continuation) -> EventLoopFuture<Void> {
+    func open(stream: UInt32, inbox: StreamInbox) -> EventLoopFuture<Void> {
         let loop = establishedPromise.futureResult.eventLoop
         if let finished { return loop.makeFailedFuture(finished) }
         inboxes[stream]?.finish()
-        inboxes[stream] = continuation
+        inboxes[stream] = inbox
         gate.opened(stream: stream)
         // An empty DATA opens the stream without being a message (section 4).
         return send(stream: stream, message: [])

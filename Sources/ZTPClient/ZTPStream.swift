@@ -10,9 +10,9 @@ public final class ZTPStream: AsyncSequence, Sendable {
 
     public let id: UInt32
     let channel: ClientChannel
-    let inbox: AsyncThrowingStream<[UInt8], any Error>
+    let inbox: StreamInbox
 
-    init(id: UInt32, channel: ClientChannel, inbox: AsyncThrowingStream<[UInt8], any Error>) {
+    init(id: UInt32, channel: ClientChannel, inbox: StreamInbox) {
         self.id = id
         self.channel = channel
         self.inbox = inbox
@@ -36,18 +36,19 @@ public final class ZTPStream: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(base: inbox.makeAsyncIterator(), stream: id, channel: channel)
+        Iterator(inbox: inbox, stream: id, channel: channel)
     }
 
     /// Yields messages in order; reports each one as consumed so credit flows back.
     public struct Iterator: AsyncIteratorProtocol {
-        var base: AsyncThrowingStream<[UInt8], any Error>.Iterator
+        let inbox: StreamInbox
         let stream: UInt32
         let channel: ClientChannel
 
         public mutating func next() async throws -> [UInt8]? {
-            guard let message = try await base.next() else { return nil }
-            channel.consumed(stream: stream, count: message.count)
+            guard let (message, fromBuffer) = try await inbox.next() else { return nil }
+            // A message handed straight to a waiting reader was counted on the loop.
+            if fromBuffer { channel.consumed(stream: stream, count: message.count) }
             return message
         }
     }
