@@ -32,8 +32,8 @@ final class ClientChannel: Sendable {
         try await onLoop { $0.send(stream: stream, message: message) }.get()
     }
 
-    func openStream(_ id: UInt32) async throws -> StreamInbox {
-        let inbox = StreamInbox()
+    func openStream(_ id: UInt32, window: Int) async throws -> StreamInbox {
+        let inbox = StreamInbox(creditedLimit: window)
         try await onLoop { $0.open(stream: id, inbox: inbox) }.get()
         return inbox
     }

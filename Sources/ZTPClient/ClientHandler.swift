@@ -68,7 +68,8 @@ final class ClientHandler: ChannelInboundHandler {
                 gate.established(maxMessage: info.parameters.maxFrame)
                 establishedPromise.succeed(info)
             case .data(let stream, let payload):
-                // Taken by a waiting reader: consumed now, so credit needs no trip back here.
+                // Counted now when a reader waits or the unread bytes stay within a window
+                // (see StreamInbox); otherwise the reader reports it when it takes it.
                 if inboxes[stream]?.deliver(payload) == true {
                     connection.consumed(stream: stream, count: payload.count, now: monotonicNow())
                 }

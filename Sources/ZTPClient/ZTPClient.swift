@@ -72,7 +72,7 @@ public final class ZTPClient: Sendable {
 
     /// Opens a stream (an empty DATA frame opens it on the server, section 4).
     public func openStream(_ id: UInt32) async throws -> ZTPStream {
-        let inbox = try await channel.openStream(id)
+        let inbox = try await channel.openStream(id, window: session.parameters.streamWindow)
         return ZTPStream(id: id, channel: channel, inbox: inbox)
     }
 

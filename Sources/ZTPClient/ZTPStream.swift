@@ -3,8 +3,9 @@ import ZTPCore
 
 /// One stream of a client session: send messages, and read the server's as an async sequence.
 ///
-/// Reading gives flow-control credit back: the server can only have a window's worth of
-/// unread messages outstanding, so a reader that stops also stops the server's sending.
+/// Reading gives flow-control credit back: a stream holds at most two windows of unread
+/// messages (one counted as consumed ahead of the reader, one in flight on the credit given),
+/// so a reader that stops also stops the server's sending.
 public final class ZTPStream: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
 
@@ -39,16 +40,16 @@ public final class ZTPStream: AsyncSequence, Sendable {
         Iterator(inbox: inbox, stream: id, channel: channel)
     }
 
-    /// Yields messages in order; reports each one as consumed so credit flows back.
+    /// Yields messages in order; reports the ones not yet counted as consumed, so credit flows back.
     public struct Iterator: AsyncIteratorProtocol {
         let inbox: StreamInbox
         let stream: UInt32
         let channel: ClientChannel
 
         public mutating func next() async throws -> [UInt8]? {
-            guard let (message, fromBuffer) = try await inbox.next() else { return nil }
-            // A message handed straight to a waiting reader was counted on the loop.
-            if fromBuffer { channel.consumed(stream: stream, count: message.count) }
+            guard let (message, report) = try await inbox.next() else { return nil }
+            // Most messages were counted consumed on the loop already (see StreamInbox).
+            if report { channel.consumed(stream: stream, count: message.count) }
             return message
         }
     }

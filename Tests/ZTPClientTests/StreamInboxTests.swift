@@ -1,8 +1,9 @@
 import Testing
 @testable import ZTPClient
 
-/// Credit may go back only for messages the reader took; the inbox says which ones the loop
-/// already counted (handed to a waiting reader) and which the reader must report (buffered).
+/// Credit may go back only within bounds: the inbox counts a message consumed on the loop
+/// when a reader waits for it or the counted unread bytes stay within the limit; the reader
+/// reports the rest as it takes them.
 @Suite("Stream inbox")
 struct StreamInboxTests {
     /// Waits until a reader is parked: a delivery then goes straight to it.
@@ -12,29 +13,33 @@ struct StreamInboxTests {
 
     @Test("a message for a waiting reader is handed over and counted by the loop")
     func directHandOff() async throws {
-        let inbox = StreamInbox()
+        let inbox = StreamInbox(creditedLimit: 0)
         async let taken = inbox.next()
         await Self.waitForReader(inbox)
         #expect(inbox.deliver([1, 2, 3]))
         let result = try await taken
         #expect(result?.message == [1, 2, 3])
-        #expect(result?.fromBuffer == false)
+        #expect(result?.report == false)
     }
 
-    @Test("a message nobody waits for is buffered, and the reader reports it")
-    func buffered() async throws {
-        let inbox = StreamInbox()
-        #expect(inbox.deliver([1]) == false)
-        #expect(inbox.deliver([2]) == false)
-        let first = try await inbox.next()
-        let second = try await inbox.next()
-        #expect(first?.message == [1] && first?.fromBuffer == true)
-        #expect(second?.message == [2] && second?.fromBuffer == true)
+    @Test("unread messages are counted up to the limit; beyond it the reader reports them")
+    func countedUpToLimit() async throws {
+        let inbox = StreamInbox(creditedLimit: 10)
+        #expect(inbox.deliver([UInt8](repeating: 1, count: 6)))
+        #expect(inbox.deliver([UInt8](repeating: 2, count: 4)))
+        #expect(inbox.deliver([3]) == false, "11 bytes would exceed the limit of 10")
+        #expect(try await inbox.next()?.report == false)
+        // Taking the first message frees its 6 bytes of the limit.
+        #expect(inbox.deliver([UInt8](repeating: 4, count: 6)))
+        #expect(inbox.deliver([5]) == false)
+        let rest = [try await inbox.next(), try await inbox.next(), try await inbox.next(), try await inbox.next()]
+        #expect(rest.map { $0?.message.first } == [2, 3, 4, 5])
+        #expect(rest.map { $0?.report } == [false, true, false, true])
     }
 
     @Test("the end comes after what is buffered; an error is thrown once, then the sequence is over")
     func endAfterBuffer() async throws {
-        let inbox = StreamInbox()
+        let inbox = StreamInbox(creditedLimit: 100)
         _ = inbox.deliver([7])
         inbox.finish(throwing: ZTPClientError(.streamClosed(.forbidden), "closed"))
         #expect(inbox.deliver([8]) == false, "nothing is taken after the end")
@@ -45,7 +50,7 @@ struct StreamInboxTests {
 
     @Test("a waiting reader sees a normal end as nil")
     func normalEndWakesReader() async throws {
-        let inbox = StreamInbox()
+        let inbox = StreamInbox(creditedLimit: 100)
         async let taken = inbox.next()
         await Self.waitForReader(inbox)
         inbox.finish()
@@ -54,12 +59,12 @@ struct StreamInboxTests {
 
     @Test("a cancelled reader stops waiting; a second reader at the same time is refused")
     func cancelAndBusy() async throws {
-        let inbox = StreamInbox()
+        let inbox = StreamInbox(creditedLimit: 0)
         let reader = Task { try await inbox.next() }
         await Self.waitForReader(inbox)
         await #expect(throws: ZTPClientError.self) { try await inbox.next() }
         reader.cancel()
         await #expect(throws: CancellationError.self) { try await reader.value }
-        #expect(inbox.deliver([1]) == false, "the cancelled reader is gone; the message waits")
+        #expect(inbox.deliver([1]) == false, "the cancelled reader is gone; the message waits, not counted")
     }
 }
