@@ -14,6 +14,10 @@ final class ClientHandler: ChannelInboundHandler {
     private var inboxes: [UInt32: StreamInbox] = [:]
     /// Senders waiting for a stream's queue to drain, oldest first.
     private var writeWaiters: [UInt32: [EventLoopPromise<Void>]] = [:]
+    /// Messages the session's bound on queued bytes had no room for, oldest first, with the
+    /// waiting sender's promise (nil for a message handed over without waiting). Bounded by
+    /// the waiting senders, one message each, plus `SendGate.pipelineBytes`.
+    private var parked = CircularBuffer<(stream: UInt32, message: [UInt8], promise: EventLoopPromise<Void>?)>()
     private var pings: [[UInt8]: (EventLoopPromise<Double>, Double)] = [:]
     private var timer: Scheduled<Void>?
     private var timerDeadline = Double.infinity
@@ -77,11 +81,15 @@ final class ClientHandler: ChannelInboundHandler {
                 let error = ZTPClientError(.streamClosed(code), "stream \(id) closed: \(code.name)" + (reason.isEmpty ? "" : " (\(reason))"))
                 if code == .normal { inboxes[id]?.finish() } else { inboxes[id]?.finish(throwing: error) }
                 inboxes[id] = nil
-                gate.flowing(stream: id)
                 for waiter in writeWaiters.removeValue(forKey: id) ?? [] { waiter.fail(error) }
-            case .streamWritable(let id):
+                for entry in parked where entry.stream == id { reject(stream: id, count: entry.message.count, promise: entry.promise, error) }
+                parked.removeAll { $0.stream == id }
                 gate.flowing(stream: id)
+                admitParked()
+            case .streamWritable(let id):
                 for waiter in writeWaiters.removeValue(forKey: id) ?? [] { waiter.succeed() }
+                if !parked.contains(where: { $0.stream == id }) { gate.flowing(stream: id) }
+                admitParked()
             case .pong(let opaque):
                 if let (promise, sentAt) = pings.removeValue(forKey: opaque) { promise.succeed(monotonicNow() - sentAt) }
             case .streamOpened, .streamRejected:
@@ -109,6 +117,8 @@ final class ClientHandler: ChannelInboundHandler {
         inboxes.removeAll()
         for (_, waiters) in writeWaiters { for waiter in waiters { waiter.fail(error) } }
         writeWaiters.removeAll()
+        for entry in parked { entry.promise?.fail(error) }
+        parked.removeAll()
         for (_, (promise, _)) in pings { promise.fail(error) }
         pings.removeAll()
     }
@@ -125,40 +135,65 @@ final class ClientHandler: ChannelInboundHandler {
         return send(stream: stream, message: [])
     }
 
+    /// A sender that waits: the future completes once the message is sealed or queued behind
+    /// the window and that queue has drained.
     func send(stream: UInt32, message: [UInt8]) -> EventLoopFuture<Void> {
-        let loop = establishedPromise.futureResult.eventLoop
-        if let finished { return loop.makeFailedFuture(finished) }
-        switch connection.sendData(stream: stream, payload: message, now: monotonicNow()) {
-        case .sent:
-            writeOutbound()
-            return loop.makeSucceededVoidFuture()
-        case .queued:
+        let promise = establishedPromise.futureResult.eventLoop.makePromise(of: Void.self)
+        submit(stream: stream, message: message, promise: promise)
+        return promise.futureResult
+    }
+
+    /// A message whose sender did not wait (see `SendGate`).
+    func sendHandedOver(stream: UInt32, message: [UInt8]) {
+        submit(stream: stream, message: message, promise: nil)
+    }
+
+    private func submit(stream: UInt32, message: [UInt8], promise: EventLoopPromise<Void>?) {
+        if let finished { return reject(stream: stream, count: message.count, promise: promise, finished) }
+        // Behind a parked message of its stream it parks too, so the stream's order holds.
+        let outcome = parked.contains(where: { $0.stream == stream })
+            ? .queueFull : connection.sendData(stream: stream, payload: message, now: monotonicNow())
+        if outcome == .queueFull {
+            // The client waits for room instead of failing: the bound protects this process's
+            // memory, and the messages come from its own senders, each held to one here.
+            parked.append((stream, message, promise))
             gate.queued(stream: stream)
-            let promise = loop.makePromise(of: Void.self)
-            writeWaiters[stream, default: []].append(promise)
-            return promise.futureResult
-        case .tooLarge:
-            return loop.makeFailedFuture(ZTPClientError(.messageTooLarge, "message larger than 65536 bytes"))
-        case .streamNotOpen, .queueFull:
-            return loop.makeFailedFuture(ZTPClientError(.closedLocally, "stream \(stream) cannot take more"))
+            return
+        }
+        settle(outcome, stream: stream, count: message.count, promise: promise)
+    }
+
+    /// After queued bytes drained: parked messages go in, oldest first, while there is room.
+    private func admitParked() {
+        while finished == nil, let entry = parked.first {
+            let outcome = connection.sendData(stream: entry.stream, payload: entry.message, now: monotonicNow())
+            if outcome == .queueFull { return }
+            parked.removeFirst()
+            settle(outcome, stream: entry.stream, count: entry.message.count, promise: entry.promise)
         }
     }
 
-    /// A message whose sender did not wait (see `SendGate`): a failure is kept for the
-    /// stream's next `send`, since nobody is waiting for this one.
-    func sendHandedOver(stream: UInt32, message: [UInt8]) {
-        defer { gate.handled(count: message.count) }
-        guard finished == nil else { return }
-        switch connection.sendData(stream: stream, payload: message, now: monotonicNow()) {
+    /// Completes a submitted message; a handed-over one returns its bytes to the gate.
+    private func settle(_ outcome: SendOutcome, stream: UInt32, count: Int, promise: EventLoopPromise<Void>?) {
+        switch outcome {
         case .sent:
             writeOutbound()
-        case .queued:
+            if let promise { promise.succeed() } else { gate.handled(count: count) }
+        case .queued, .queueFull:
             gate.queued(stream: stream)
+            if let promise { writeWaiters[stream, default: []].append(promise) } else { gate.handled(count: count) }
         case .tooLarge:
-            gate.failed(stream: stream, ZTPClientError(.messageTooLarge, "message larger than max_frame"))
-        case .streamNotOpen, .queueFull:
-            gate.failed(stream: stream, ZTPClientError(.closedLocally, "stream \(stream) cannot take more"))
+            reject(stream: stream, count: count, promise: promise, ZTPClientError(.messageTooLarge, "message larger than max_frame"))
+        case .streamNotOpen:
+            reject(stream: stream, count: count, promise: promise, ZTPClientError(.closedLocally, "stream \(stream) cannot take more"))
         }
+    }
+
+    /// A waiting sender gets the error; for a handed-over message the stream's next send does.
+    private func reject(stream: UInt32, count: Int, promise: EventLoopPromise<Void>?, _ error: ZTPClientError) {
+        if let promise { return promise.fail(error) }
+        gate.failed(stream: stream, error)
+        gate.handled(count: count)
     }
 
     func closeStream(_ stream: UInt32) -> EventLoopFuture<Void> {

@@ -9,8 +9,8 @@ import Synchronization
 /// the old path and waits. So memory stays bounded by the window, the session's queue bound
 /// and `pipelineBytes`.
 ///
-/// A message handed over this way can still fail on the loop (its stream was closed, or the
-/// session's queue was full); that failure is kept and thrown by the next `send` on the stream.
+/// A message handed over this way can still fail on the loop (its stream was closed
+/// meanwhile); that failure is kept and thrown by the next `send` on the stream.
 final class SendGate: Sendable {
     static let pipelineBytes = 256 << 10
 

@@ -20,8 +20,8 @@ public final class ZTPStream: AsyncSequence, Sendable {
     }
 
     /// Sends one message (one DATA frame, at most 65,536 bytes). Returns once the connection
-    /// has the message; waits while the stream's window is spent, so a fast writer cannot queue
-    /// without bound. A message taken without waiting that then cannot be sent (its stream was
+    /// has the message; waits while the stream's window is spent or the session's queue of
+    /// unsent bytes is full, so a fast writer cannot queue without bound. A message taken without waiting that then cannot be sent (its stream was
     /// closed meanwhile) makes the next `send` on this stream throw.
     public func send(_ message: [UInt8]) async throws {
         try await channel.send(stream: id, message: message)

@@ -24,6 +24,33 @@ struct ClientSendTests {
         }
     }
 
+    @Test("senders beyond the session's bound on queued bytes wait for room instead of failing")
+    func sendersBeyondQueueBoundWait() async throws {
+        try await withServer(ServerProcess.quickTimeouts + ["--stream-window", "65536"]) { server in
+            let sender = try await Participant.join(server, "sender")
+            let reader = try await Participant.join(server, "reader")
+            let chat = try sender.chatInbox
+            // 24 concurrent senders of 60 kB each: 1.4 MB waiting on a 64 KiB window, beyond
+            // the client's 1 MiB queue bound.
+            let senders = 24
+            let body = String(repeating: "q", count: 60_000)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<senders {
+                    group.addTask { try await chat.stream.send("\(index) \(body)") }
+                }
+                try await group.waitForAll()
+            }
+            var seen = Set<Int>()
+            for _ in 0..<senders {
+                let line = try await reader.chatInbox.next(within: .seconds(10))
+                let fields = line.split(separator: " ")
+                #expect(fields.count == 3 && fields[0] == "sender:" && fields[2] == body[...])
+                if fields.count == 3, let index = Int(fields[1]) { seen.insert(index) }
+            }
+            #expect(seen == Set(0..<senders))
+        }
+    }
+
     @Test("a message over max_frame still throws at once, not on the next send")
     func tooLargeThrowsAtOnce() async throws {
         try await withServer { server in
