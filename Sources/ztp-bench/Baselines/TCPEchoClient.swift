@@ -2,7 +2,8 @@ import NIOCore
 import NIOPosix
 
 /// The client side of the plain TCP echo baseline, built like ZTPClient's stream path: a send
-/// that hops onto the channel's event loop, replies handed to an async sequence.
+/// handed to the channel's event loop without waiting for it (as `SendGate` does while the
+/// window admits), replies handed to an async sequence.
 final class TCPEchoClient: Sendable {
     private let channel: any Channel
     private let inbox: AsyncStream<ByteBuffer>
@@ -29,9 +30,9 @@ final class TCPEchoClient: Sendable {
     func roundTrip(_ message: [UInt8], iterator: inout AsyncStream<ByteBuffer>.Iterator) async throws -> Double {
         let start = now()
         let channel = self.channel
-        try await channel.eventLoop.flatSubmit {
-            channel.writeAndFlush(channel.allocator.buffer(bytes: message))
-        }.get()
+        channel.eventLoop.execute {
+            channel.writeAndFlush(channel.allocator.buffer(bytes: message), promise: nil)
+        }
         var received = 0
         while received < message.count {
             guard let buffer = await iterator.next() else { throw BenchError("echo server closed") }
