@@ -5,7 +5,7 @@ import ZTPClient
 ///
 /// Within each run, ZTP and echo alternate ping by ping, so that load from elsewhere on a
 /// shared machine lands on both sides of the ratio alike. Whole runs alternated before, and
-/// right after the bulk scenarios the p99 ratio swung between 1.3x and 2.6x from one full run
+/// right after the bulk scenarios the p99 ratio swung between 1.7x and 2.6x from one full run
 /// to the next, with the echo's own p99 anywhere from 190 to 1,500 us. Blocks of 1,000 were
 /// tried too: the echo then settles into a faster rhythm (p50 about 50 us) that ZTP does not
 /// reach (about 140 us); see docs/BENCHMARKS.md.
