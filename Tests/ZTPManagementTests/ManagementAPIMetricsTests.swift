@@ -135,6 +135,8 @@ extension ManagementAPITests {
                 last = try await server.metrics()
                 return last.value("ztp_sessions_active") == 0 && last.value("ztp_streams_active") == 0
                     && last.value("ztp_sessions_closed_total", ["reason": "normal"]) == 1
+                    // The control stream ended with the session, under the session's code.
+                    && last.value("ztp_streams_closed_total", ["reason": "normal"]) == 1
             }, "gauges fall back when the client leaves: \(last.samples.filter { $0.name.hasPrefix("ztp_s") })")
         }
     }

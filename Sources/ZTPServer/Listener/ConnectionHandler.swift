@@ -23,9 +23,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var inReadBatch = false
     private var closing = false
     private var published = SessionStatistics()
-    /// Streams counted in `ztp_streams_active`. Kept here because the core forgets its streams
-    /// once the session closes, before `channelInactive` takes them off the gauge.
-    private var activeStreams = 0
+    /// Streams open here, counted in `ztp_streams_active`. Kept here because the core forgets
+    /// its streams once the session closes: streams that end with their session are ended from
+    /// this set (metrics and the handler's `closed`). At most `max_streams` ids.
+    private var openStreams = Set<UInt32>()
     private let acceptedAt: Double
     /// Wall-clock minus monotonic seconds, to show monotonic instants as dates.
     private let wallOffset: Double
@@ -87,8 +88,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         if let handle {
             services.registry.remove(handle)
             services.metrics.sessionsActive.decrement()
-            services.metrics.streamsActive.decrement(by: Double(activeStreams))
-            activeStreams = 0
+            // Still open: the connection ended without a CLOSE (a CLOSE ended them in `finish`).
+            endOpenStreams(code: nil)
             if !closing { services.metrics.sessionClosed("disconnected") }
             publish()
         }
@@ -111,7 +112,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             case .streamOpened(let id):
                 services.metrics.streamsOpened.increment()
                 services.metrics.streamsActive.increment()
-                activeStreams += 1
+                openStreams.insert(id)
                 if let context = streamContext(id) { services.router.handler(for: id)?.opened(context) }
             case .streamRejected(_, let code):
                 services.metrics.streamRejected(code)
@@ -143,11 +144,17 @@ final class ConnectionHandler: ChannelInboundHandler {
                                                                 "role": "\(info.role)", "remote": "\(remoteAddress)"])
     }
 
-    private func streamEnded(_ id: UInt32, code: CloseCode) {
-        services.metrics.streamClosed(code)
+    /// - Parameter code: nil when the connection ended without a CLOSE.
+    private func streamEnded(_ id: UInt32, code: CloseCode?) {
+        guard openStreams.remove(id) != nil else { return }
+        services.metrics.streamClosed(code.map { $0.name.lowercased() } ?? "disconnected")
         services.metrics.streamsActive.decrement()
-        activeStreams -= 1
         if let context = streamContext(id) { services.router.handler(for: id)?.closed(context, code: code) }
+    }
+
+    /// Ends the streams that end with their session, with the session's code.
+    private func endOpenStreams(code: CloseCode?) {
+        for id in openStreams.sorted() { streamEnded(id, code: code) }
     }
 
     private func finish(_ reason: ConnectionCloseReason) {
@@ -168,6 +175,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 services.metrics.handshake("aborted")
             }
         } else {
+            endOpenStreams(code: reason.code)
             services.metrics.sessionClosed(reason.code.name.lowercased())
             if case .protocolError(let error) = reason { services.metrics.protocolError(error.kind) }
         }

@@ -26,8 +26,10 @@ public struct ServerMetrics: Sendable {
         Counter(label: "ztp_handshakes_total", dimensions: [("result", result)]).increment()
     }
 
-    func streamClosed(_ code: CloseCode) {
-        Counter(label: "ztp_streams_closed_total", dimensions: [("reason", code.name.lowercased())]).increment()
+    /// `reason` is a close code's name in lower case (the stream's, or its session's when the
+    /// stream ended with the session), or `disconnected` when TCP ended without a CLOSE.
+    func streamClosed(_ reason: String) {
+        Counter(label: "ztp_streams_closed_total", dimensions: [("reason", reason)]).increment()
     }
 
     func streamRejected(_ code: CloseCode) {

@@ -13,13 +13,15 @@ public protocol StreamHandler: Sendable {
     func opened(_ stream: StreamContext)
     /// One message (a non-empty DATA payload).
     func receive(_ message: [UInt8], on stream: StreamContext)
-    /// The stream ended, by either side.
-    func closed(_ stream: StreamContext, code: CloseCode)
+    /// The stream ended, by either side, or with its session. `code` is the stream's CLOSE code,
+    /// or the session's when the stream ended with the session; nil when the connection ended
+    /// without any CLOSE. Called once per opened stream, so per-stream state can be freed here.
+    func closed(_ stream: StreamContext, code: CloseCode?)
 }
 
 extension StreamHandler {
     public func opened(_ stream: StreamContext) {}
-    public func closed(_ stream: StreamContext, code: CloseCode) {}
+    public func closed(_ stream: StreamContext, code: CloseCode?) {}
 }
 
 /// A handler's view of one stream of one session.

@@ -24,7 +24,7 @@ struct SinkHandler: StreamHandler {
         }
     }
 
-    func closed(_ stream: StreamContext, code: CloseCode) {
+    func closed(_ stream: StreamContext, code: CloseCode?) {
         _ = counts.take(StreamKey(session: stream.sessionID, stream: stream.streamID))
     }
 }
