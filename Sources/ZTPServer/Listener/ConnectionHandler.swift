@@ -6,7 +6,9 @@ import ZTPCore
 ///
 /// Thin on purpose: protocol decisions are the core's (`ServerConnection`); this class only
 /// moves bytes, runs the one timer the core asks for, routes stream events to handlers, and
-/// keeps the registry and metrics informed. Writes are flushed once per read batch.
+/// keeps the registry and metrics informed. Handler replies are flushed once per read batch;
+/// the core's own bytes (credit, PONG, CLOSE) at the end of the read that produced them, so
+/// that credit is not held back behind a batch of reads.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -204,8 +206,8 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     // MARK: Output
 
-    /// Moves the core's outbound bytes to the channel. Flushes at once unless a read batch is
-    /// in progress (then `channelReadComplete` flushes once for all of it).
+    /// Moves the core's outbound bytes to the channel. Flushes at once unless a read is being
+    /// handled (then the end of `channelRead`, or `channelReadComplete`, flushes).
     private func writeOutbound() {
         guard let context, !closing, !connection.outbound.isEmpty else { return }
         var buffer = context.channel.allocator.buffer(capacity: connection.outbound.count)
