@@ -43,9 +43,7 @@ struct ConnectionPumpTests {
     func nothingBeforeAck() throws {
         var client = Peers.client()
         var server = Peers.server()
-        _ = server.receive(client.takeOutbound(), now: Self.t0)
-        _ = client.receive(server.takeOutbound(), now: Self.t0)
-        let initFrame = client.takeOutbound()
+        let initFrame = Peers.handshakeInit(&client, &server, now: Self.t0)
         #expect(!initFrame.isEmpty && !client.isEstablished)
         #expect(client.sendData(stream: 1, payload: [1], now: Self.t0) == .streamNotOpen)
         client.ping([0, 0, 0, 0, 0, 0, 0, 0], now: Self.t0)
@@ -350,9 +348,7 @@ struct ConnectionPumpTests {
     func lateInit() throws {
         var client = Peers.client()
         var server = Peers.server()
-        _ = server.receive(client.takeOutbound(), now: Self.t0 + 1)
-        _ = client.receive(server.takeOutbound(), now: Self.t0 + 1)
-        let initFrame = client.takeOutbound()
+        let initFrame = Peers.handshakeInit(&client, &server, now: Self.t0 + 1)
         var onTime = server
         #expect(onTime.receive(initFrame, now: Self.t0 + 9.99).count == 1 && onTime.isEstablished)
         #expect(server.receive(initFrame, now: Self.t0 + 10) == [.closed(.timeout)])
@@ -363,9 +359,7 @@ struct ConnectionPumpTests {
     func partialInitTimesOut() throws {
         var client = Peers.client()
         var server = Peers.server()
-        _ = server.receive(client.takeOutbound(), now: Self.t0)
-        _ = client.receive(server.takeOutbound(), now: Self.t0)
-        let initFrame = client.takeOutbound()
+        let initFrame = Peers.handshakeInit(&client, &server, now: Self.t0)
         #expect(server.receive(Array(initFrame.prefix(40)), now: Self.t0 + 5).isEmpty)
         #expect(server.tick(now: Self.t0 + 10) == [.closed(.timeout)])
         #expect(server.outbound.isEmpty)

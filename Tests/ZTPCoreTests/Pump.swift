@@ -44,6 +44,14 @@ enum Peers {
                        ephemeral: X25519.KeyPair = X25519.KeyPair()) -> ClientConnection {
         ClientConnection(token: token, trust: trust, limits: limits, now: now, ephemeral: ephemeral)
     }
+
+    /// Carries CLIENT_HELLO and SERVER_HELLO across and returns the client's HANDSHAKE_INIT,
+    /// not yet delivered, for tests of what the server does with it.
+    static func handshakeInit(_ client: inout ClientConnection, _ server: inout ServerConnection, now: Double) -> [UInt8] {
+        _ = server.receive(client.takeOutbound(), now: now)
+        _ = client.receive(server.takeOutbound(), now: now)
+        return client.takeOutbound()
+    }
 }
 
 /// A client and a server connection exchanging bytes in memory (nio-ssh's `run(dripFeed:)`).

@@ -24,8 +24,6 @@ enum Base64URL {
         return String(decoding: output.prefix(capacity - 1), as: UTF8.self)
     }
 
-    static func encode(_ text: String) -> String { encode(Array(text.utf8)) }
-
     /// Strict decoding; nil unless every byte of `text` belongs to the encoding.
     static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
         Sodium.ensureReady()
