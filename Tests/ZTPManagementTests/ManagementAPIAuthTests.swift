@@ -62,7 +62,7 @@ extension ManagementAPITests {
                 == Double(refused.count))
         }
 
-        @Test("without ZTP_ADMIN_KEY the key is created in DATA_DIR/admin.key, mode 0600, printed once, kept")
+        @Test("without ZTP_ADMIN_KEY the key is created in DATA_DIR/admin.key, mode 0600, kept; not printed when stdout is no terminal")
         func adminKeyFile() async throws {
             let first = try await ManagementAPIServer(adminKeyInEnvironment: false)
             let directory = first.dataDirectory
@@ -76,13 +76,33 @@ extension ManagementAPITests {
             #expect(try await first.request("GET", "/v1/server").status == 401, "the test key is not in force")
             first.stop(removeDirectory: false)
             let firstLog = try String(contentsOfFile: first.logFile, encoding: .utf8)
-            #expect(firstLog.contains(key), "printed on creation")
+            #expect(!firstLog.contains(key), "stdout is a file (as under a container engine): never printed")
+            #expect(firstLog.contains("admin key created in \(path)"), "the log says where it is")
 
             let second = try await ManagementAPIServer(dataDirectory: directory, adminKeyInEnvironment: false)
             #expect(try await second.request("GET", "/v1/server", key: key).status == 200, "the same key after restart")
             second.stop(removeDirectory: false)
             let secondLog = try String(contentsOfFile: second.logFile, encoding: .utf8)
             #expect(!secondLog.contains(key), "printed once only")
+        }
+
+        @Test("a new admin key is printed once to stdout when stdout is a terminal, never to the logs")
+        func adminKeyOnTerminal() async throws {
+            let first = try await ManagementAPIServer(adminKeyInEnvironment: false, stdoutTerminal: true)
+            let directory = first.dataDirectory
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let key = try String(contentsOfFile: directory + "/admin.key", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            first.stop(removeDirectory: false)
+            let printed = first.terminalOutput()
+            #expect(printed.contains("admin key (also in \(directory)/admin.key): \(key)"), "printed: \(printed)")
+            let stderrLog = try String(contentsOfFile: first.logFile, encoding: .utf8)
+            #expect(!stderrLog.contains(key), "the logs (stderr) never carry it")
+
+            let second = try await ManagementAPIServer(dataDirectory: directory, adminKeyInEnvironment: false,
+                                                       stdoutTerminal: true)
+            second.stop(removeDirectory: false)
+            #expect(!second.terminalOutput().contains(key), "printed once only")
         }
 
         @Test("health, readiness, metrics, the spec and the dashboard need no key")

@@ -33,13 +33,16 @@ final class ManagementAPIServer: @unchecked Sendable {
     let httpPort: Int
     private let process: Process
     private let ownsDirectory: Bool
+    /// The terminal's controlling side when the server's stdout is a pseudo-terminal.
+    private let terminal: Int32?
 
     var logFile: String { dataDirectory + "/server-\(httpPort).log" }
 
     /// Starts a server and waits until `/readyz` answers 200. Without `dataDirectory`, a new
     /// temporary one is made and removed by `stop()`. Without `adminKeyInEnvironment`, the server
-    /// reads or creates `DATA_DIR/admin.key`.
-    init(dataDirectory: String? = nil, adminKeyInEnvironment: Bool = true) async throws {
+    /// reads or creates `DATA_DIR/admin.key`. With `stdoutTerminal`, the server's stdout is a
+    /// pseudo-terminal (read with `terminalOutput()`) instead of the log file.
+    init(dataDirectory: String? = nil, adminKeyInEnvironment: Bool = true, stdoutTerminal: Bool = false) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
             throw Failure(description: "\(Self.executable.path) is missing: run `swift build` first")
         }
@@ -69,21 +72,35 @@ final class ManagementAPIServer: @unchecked Sendable {
             let log = self.dataDirectory + "/server-\(ports[1]).log"
             _ = FileManager.default.createFile(atPath: log, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-            process.standardOutput = handle
+            var terminalFDs: (controller: Int32, device: Int32)?
+            if stdoutTerminal {
+                var controller: Int32 = -1, device: Int32 = -1
+                guard openpty(&controller, &device, nil, nil, nil) == 0 else {
+                    throw Failure(description: "openpty: errno \(errno)")
+                }
+                terminalFDs = (controller, device)
+                process.standardOutput = FileHandle(fileDescriptor: device, closeOnDealloc: false)
+            } else {
+                process.standardOutput = handle
+            }
             process.standardError = handle
             process.standardInput = FileHandle.nullDevice
             try process.run()
             try? handle.close()
+            // Only the child keeps the terminal device open: its output then ends with EIO.
+            if let terminalFDs { close(terminalFDs.device) }
             do {
                 try await Self.waitReady(process: process, httpPort: ports[1], log: log)
                 self.process = process
                 self.ztpPort = ports[0]
                 self.httpPort = ports[1]
+                self.terminal = terminalFDs?.controller
                 return
             } catch let failure as Failure {
                 lastFailure = failure
                 if process.isRunning { kill(process.processIdentifier, SIGKILL) }
                 process.waitUntilExit()
+                if let terminalFDs { close(terminalFDs.controller) }
             }
         }
         if ownsDirectory { try? FileManager.default.removeItem(atPath: self.dataDirectory) }
@@ -203,6 +220,20 @@ final class ManagementAPIServer: @unchecked Sendable {
     /// SIGTERM, then waits for exit (SIGKILL after 10 s); returns the exit status. Removes the
     /// data directory if this server made it.
     @discardableResult
+    /// Everything the server wrote to its terminal stdout; call after `stop()`.
+    func terminalOutput() -> String {
+        guard let terminal else { return "" }
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(terminal, &buffer, buffer.count)
+            guard count > 0 else { break }  // EIO once the exited server's output is drained
+            output += buffer[0..<count]
+        }
+        close(terminal)
+        return String(decoding: output, as: UTF8.self)
+    }
+
     func stop(removeDirectory: Bool = true) -> Int32 {
         if process.isRunning {
             process.terminate()

@@ -4,7 +4,8 @@ import ZTPCore
 import ZTPServer
 
 /// The management API's bearer key: env `ZTP_ADMIN_KEY`, else `DATA_DIR/admin.key`, created
-/// on first run (mode 0600) and printed once to stdout so the operator can copy it.
+/// on first run (mode 0600) and printed once to stdout when stdout is a terminal, so the
+/// operator can copy it.
 public struct AdminKey: Sendable {
     private let key: SecretBytes
 
@@ -25,10 +26,14 @@ public struct AdminKey: Sendable {
         }
         let text = SecureRandom.bytes(32).lowercaseHex
         try directory.write(name, contents: text + "\n", replace: false)
-        // Printed once, to stdout and not to the logs, so log shipping never carries it.
-        print("admin key (also in \(directory.file(name))): \(text)")
-        // stdout is block-buffered under Docker or a supervisor; show the key now, not at exit.
-        fflush(nil)
+        // Printed once, and only to a terminal: under a container engine or a supervisor stdout
+        // is captured into the logs (`docker logs`), and log shipping must never carry the key.
+        if isatty(STDOUT_FILENO) == 1 {
+            print("admin key (also in \(directory.file(name))): \(text)")
+            fflush(nil)
+        } else {
+            logger.notice("admin key created in \(directory.file(name)) (not printed: stdout is not a terminal)")
+        }
         return AdminKey(text)
     }
 
