@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import ZTPNIO
 import Synchronization
 
 /// A plain TCP connection on NIO: the test decides every byte sent, and sees every byte that
@@ -17,7 +18,7 @@ final class RawConnection: Sendable {
         let received = ReceivedBytes()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(5))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .noDelay()
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Collector(received: received))
