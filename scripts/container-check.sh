@@ -1,0 +1,387 @@
+#!/usr/bin/env bash
+# Builds the repository's Dockerfile with podman, runs the image and checks what the image
+# promises (docs/OPERATIONS.md, "Docker"): stops with a message at the first miss.
+#
+# Works offline: when the official base images cannot be pulled, local stand-ins are built
+# (a debootstrapped bookworm for debian:bookworm-slim; that plus the Swift toolchain on PATH for
+# swift:6.3-bookworm) and cached in $ZTP_CONTAINER_CACHE (default /var/cache/ztp-container) and
+# in podman's image store, outside the clone. Run as root (CI does), or with sudo available.
+#
+#   scripts/container-check.sh            # or: make container-check
+#
+# Environment: ZTP_CONTAINER_CACHE (cache directory), ZTP_IMAGE (tag to build, default
+# localhost/ztp:check), ZTP_STANDIN_REFRESH=1 (rebuild the stand-in base images).
+set -euo pipefail
+# The whole script is one block: bash reads it all before running, so editing this file (or
+# checking out another commit) while a check runs cannot change what the running check does.
+{
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${ZTP_CONTAINER_CACHE:-/var/cache/ztp-container}
+IMAGE=${ZTP_IMAGE:-localhost/ztp:check}
+OFFICIAL_SWIFT=docker.io/library/swift:6.3-bookworm
+OFFICIAL_RUNTIME=docker.io/library/debian:bookworm-slim
+STANDIN_RUNTIME=localhost/ztp-standin/debian:bookworm-slim
+SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+START=$SECONDS
+
+step() { printf '\n== %s (%ds)\n' "$*" $((SECONDS - START)); }
+ok() { printf '   ok: %s\n' "$*"; }
+fail() { printf '\nCONTAINER CHECK FAILED: %s\n' "$*" >&2; exit 1; }
+podman() { $SUDO env CONTAINERS_CONF="$CACHE/containers.conf" podman "$@"; }
+
+# ---------------------------------------------------------------------------------------------
+step "tools"
+declare -A tool_package=([podman]=podman [buildah]=buildah [debootstrap]=debootstrap [runc]=runc
+                         [newuidmap]=uidmap [curl]=curl [setpriv]=util-linux [python3]=python3)
+missing=""
+for tool in "${!tool_package[@]}"; do
+    command -v "$tool" >/dev/null 2>&1 || missing="$missing ${tool_package[$tool]}"
+done
+if [ -n "$missing" ]; then
+    echo "installing:$missing"
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+        --no-install-recommends $missing
+fi
+$SUDO mkdir -p "$CACHE"
+# crun fails on this VM kind (setrlimit RLIMIT_NOFILE, then "cgroups in hybrid mode not
+# supported"); runc with cgroupfs and explicit ulimits works. Without systemd, no journald and
+# no health-check timers: events go to a file and the health check is run by this script.
+$SUDO tee "$CACHE/containers.conf" >/dev/null <<'EOF'
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+ok "$(podman --version), $(runc --version | head -1), config $CACHE/containers.conf"
+
+# ---------------------------------------------------------------------------------------------
+step "base images"
+toolchain=$(dirname "$(dirname "$(readlink -f "$(command -v swift || true)")")")
+swift_version=$(swift --version 2>/dev/null | sed -n 's/.*Swift version \([0-9.]*\).*/\1/p' | head -1)
+STANDIN_SWIFT=localhost/ztp-standin/swift:${swift_version:-none}-bookworm
+
+pulled() { timeout 120 $SUDO env CONTAINERS_CONF="$CACHE/containers.conf" podman pull "$1" >/dev/null 2>&1; }
+
+# The Debian mirror apt uses on this machine, for debootstrap and for apt inside the images.
+debian_mirror() {
+    local uri
+    uri=$(grep -hs -E '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
+          /etc/apt/sources.list.d/*.list | grep -o 'https\?://[^ ]*/debian/\?' | grep -v security | head -1)
+    echo "${uri:-http://deb.debian.org/debian}"
+}
+
+build_runtime_standin() {
+    local mirror rootfs
+    mirror=$(debian_mirror)
+    rootfs="$CACHE/rootfs-bookworm"
+    echo "debootstrap bookworm from $mirror (about 2-3 minutes)"
+    $SUDO rm -rf "$rootfs"
+    $SUDO debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$CACHE/debootstrap.log" 2>&1 \
+        || { tail -20 "$CACHE/debootstrap.log" >&2; fail "debootstrap of bookworm from $mirror failed (log: $CACHE/debootstrap.log)"; }
+    # Slim as debian:bookworm-slim is: no docs, man pages or locales, now or when packages are
+    # installed later; no package lists or downloaded .debs.
+    $SUDO tee "$rootfs/etc/dpkg/dpkg.cfg.d/docker" >/dev/null <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+EOF
+    $SUDO tee "$rootfs/etc/apt/apt.conf.d/docker-clean" >/dev/null <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
+    $SUDO tee "$rootfs/etc/apt/sources.list" >/dev/null <<EOF
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+EOF
+    $SUDO sh -c "cd '$rootfs' && find usr/share/doc -mindepth 1 ! -name copyright ! -type d -delete \
+        && find usr/share/doc -mindepth 1 -type d -empty -delete \
+        && rm -rf usr/share/man/* usr/share/groff/* usr/share/info/* usr/share/locale/* usr/share/lintian/* \
+                  var/cache/apt/archives/*.deb var/lib/apt/lists/* var/log/*.log var/log/apt/* var/cache/debconf/*-old"
+    $SUDO tar --numeric-owner --xattrs -C "$rootfs" -c . \
+        | podman import --change 'CMD ["bash"]' - "$STANDIN_RUNTIME" >/dev/null
+    $SUDO rm -rf "$rootfs"
+}
+
+# The official swift image's build-time packages, on the stand-in Debian, and the host's
+# toolchain copied into /usr as the official image has it.
+build_swift_standin() {
+    [ -x "$toolchain/bin/swift" ] || fail "no Swift toolchain on PATH to build the stand-in $STANDIN_SWIFT from"
+    local context
+    context=$(mktemp -d)
+    cat >"$context/Containerfile" <<EOF
+FROM $RUNTIME_IMAGE
+RUN export DEBIAN_FRONTEND=noninteractive && apt-get update -q \\
+ && apt-get install -y -q --no-install-recommends binutils git libc6-dev libcurl4-openssl-dev \\
+      libedit2 libgcc-12-dev libsqlite3-0 libstdc++-12-dev libxml2-dev libncurses-dev pkg-config \\
+      tzdata zlib1g-dev \\
+ && rm -rf /var/lib/apt/lists/*
+RUN cp -a /toolchain/usr/. /usr/ && swift --version
+EOF
+    echo "stand-in swift image from $toolchain (Swift $swift_version; a few minutes)"
+    podman build --network host --format docker -v "$(dirname "$toolchain"):/toolchain:ro" \
+        -t "$STANDIN_SWIFT" "$context" >"$CACHE/swift-standin.log" 2>&1 \
+        || { tail -20 "$CACHE/swift-standin.log" >&2; rm -rf "$context"; fail "building $STANDIN_SWIFT failed (log: $CACHE/swift-standin.log)"; }
+    rm -rf "$context"
+}
+
+if podman image exists "$OFFICIAL_RUNTIME" || pulled "$OFFICIAL_RUNTIME"; then
+    RUNTIME_IMAGE=$OFFICIAL_RUNTIME
+    ok "runtime base: $RUNTIME_IMAGE (official)"
+else
+    RUNTIME_IMAGE=$STANDIN_RUNTIME
+    if [ "${ZTP_STANDIN_REFRESH:-0}" = 1 ] || ! podman image exists "$STANDIN_RUNTIME"; then
+        build_runtime_standin
+    fi
+    ok "runtime base: $RUNTIME_IMAGE (stand-in: $OFFICIAL_RUNTIME cannot be pulled here)"
+fi
+if podman image exists "$OFFICIAL_SWIFT" || pulled "$OFFICIAL_SWIFT"; then
+    SWIFT_IMAGE=$OFFICIAL_SWIFT
+    ok "build base: $SWIFT_IMAGE (official)"
+else
+    SWIFT_IMAGE=$STANDIN_SWIFT
+    if [ "${ZTP_STANDIN_REFRESH:-0}" = 1 ] || ! podman image exists "$STANDIN_SWIFT"; then
+        build_swift_standin
+    fi
+    ok "build base: $SWIFT_IMAGE (stand-in: $OFFICIAL_SWIFT cannot be pulled here)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+step "build the Dockerfile (release build inside: several minutes when cold)"
+build_args=(--format docker --network host --build-arg "SWIFT_IMAGE=$SWIFT_IMAGE"
+            --build-arg "RUNTIME_IMAGE=$RUNTIME_IMAGE" -t "$IMAGE")
+# A machine whose Swift packages come from a local mirror (git `insteadOf`): the build sees the
+# mirror read-only at the same path, and only the `url.*` lines of the git configuration.
+insteadof=$(git config --get-regexp '^url\..*\.insteadof$' || true)
+if [ -n "$insteadof" ]; then
+    gitconfig="$CACHE/gitconfig"
+    $SUDO rm -f "$gitconfig"
+    while read -r key value; do
+        $SUDO git config --file "$gitconfig" --add "$key" "$value"
+    done <<<"$insteadof"
+    build_args+=(-v "$gitconfig:/etc/gitconfig:ro")
+    for mirror in $(awk '{print $1}' <<<"$insteadof" | sed -E 's/^url\.(.*)\.insteadof$/\1/I' | sort -u); do
+        [ -d "$mirror" ] && build_args+=(-v "$mirror:$mirror:ro")
+    done
+    ok "package mirror: $(awk '{print $1}' <<<"$insteadof" | sed -E 's/^url\.(.*)\.insteadof$/\1/I' | sort -u | tr '\n' ' ')"
+fi
+build_log="$CACHE/build.log"
+build_start=$SECONDS
+podman build "${build_args[@]}" "$ROOT" >"$build_log" 2>&1 \
+    || { tail -40 "$build_log" >&2; fail "podman build of the Dockerfile failed (log: $build_log)"; }
+ok "built $IMAGE in $((SECONDS - build_start)) s (log: $build_log)"
+
+# ---------------------------------------------------------------------------------------------
+RUN_ID="ztp-check-$$"
+NAME="$RUN_ID"
+VOLUME="$RUN_ID-data"
+WORK=$(mktemp -d)
+chmod 0755 "$WORK"
+cleanup() {
+    local status=$?
+    [ -n "${CLIENT_PID:-}" ] && kill "$CLIENT_PID" 2>/dev/null
+    for container in "$NAME" "$RUN_ID-tty" "$RUN_ID-crash"; do
+        podman rm -f -t 0 "$container" >/dev/null 2>&1 || true
+    done
+    for volume in "$VOLUME" "$RUN_ID-tty-data" "$RUN_ID-crash-data"; do
+        podman volume rm -f "$volume" >/dev/null 2>&1 || true
+    done
+    rm -rf "$WORK"
+    exit $status
+}
+trap cleanup EXIT
+
+free_ports() {
+    python3 - "$1" <<'EOF'
+import socket, sys
+sockets = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in sockets: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in sockets))
+EOF
+}
+
+# The host's ztp-client, built from this repository, run as an unprivileged user.
+step "host ztp-client"
+(cd "$ROOT" && swift build --product ztp-client >"$WORK/client-build.log" 2>&1) \
+    || { tail -20 "$WORK/client-build.log" >&2; fail "swift build --product ztp-client failed"; }
+install -m 0755 "$(cd "$ROOT" && swift build --show-bin-path)/ztp-client" "$WORK/ztp-client"
+client() { $SUDO setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$WORK" "$WORK/ztp-client" "$@"; }
+ok "built; runs as nobody:nogroup"
+
+wait_health() {
+    local deadline=$((SECONDS + 60))
+    until podman healthcheck run "$NAME" >/dev/null 2>&1; do
+        [ "$(podman inspect --format '{{.State.Status}}' "$NAME" 2>/dev/null)" = running ] \
+            || { podman logs "$NAME" >&2 || true; fail "the container is not running"; }
+        [ $SECONDS -lt $deadline ] || fail "podman healthcheck run did not pass within 60 s"
+        sleep 1
+    done
+}
+health_status() { podman inspect --format '{{.State.Health.Status}}' "$NAME"; }
+# Without systemd, podman says on stderr that it cannot set up health-check timers: harmless
+# here (this script runs the checks), so stderr is kept in a file and shown only on a failure.
+quiet() { "$@" 2>"$WORK/stderr" || { cat "$WORK/stderr" >&2; return 1; }; }
+http() { curl -sS -o "$WORK/body" -w '%{http_code}' "$@"; }
+
+read -r ZTP_PORT HTTP_PORT <<<"$(free_ports 2)"
+step "run: host network (ZTP 127.0.0.1:$ZTP_PORT, API 127.0.0.1:$HTTP_PORT), volume $VOLUME"
+podman volume create "$VOLUME" >/dev/null
+quiet podman run -d --name "$NAME" --network host -v "$VOLUME:/var/lib/ztp" \
+    -e ZTP_LISTEN="127.0.0.1:$ZTP_PORT" -e ZTP_HTTP_LISTEN="127.0.0.1:$HTTP_PORT" "$IMAGE" >/dev/null \
+    || fail "podman run of $IMAGE failed"
+wait_health
+ok "started"
+
+step "check: unprivileged, private data directory"
+pid=$(podman inspect --format '{{.State.Pid}}' "$NAME")
+uids=$(awk '/^Uid:/{print $2, $3, $4, $5}' "/proc/$pid/status")
+[ "$uids" = "10001 10001 10001 10001" ] || fail "the server runs with uids '$uids', not 10001"
+gids=$(awk '/^Gid:/{print $2, $3, $4, $5}' "/proc/$pid/status")
+[ "$gids" = "10001 10001 10001 10001" ] || fail "the server runs with gids '$gids', not 10001"
+ok "server process (PID 1 in the container) runs as uid/gid 10001"
+mode=$(podman exec "$NAME" stat -c '%a %u:%g' /var/lib/ztp)
+[ "$mode" = "700 10001:10001" ] || fail "/var/lib/ztp is '$mode', not '700 10001:10001'"
+ok "/var/lib/ztp is mode 0700, owned by 10001:10001"
+secret_modes=$(podman exec "$NAME" sh -c 'stat -c "%a %n" /var/lib/ztp/*' | grep -v '^600 ' || true)
+[ -z "$secret_modes" ] || fail "files in the data directory not 0600: $secret_modes"
+ok "every file in it is 0600"
+
+step "check: health"
+[ "$(health_status)" = healthy ] || fail "podman reports health '$(health_status)', not healthy"
+ok "HEALTHCHECK: healthy (podman healthcheck run)"
+[ "$(http "http://127.0.0.1:$HTTP_PORT/healthz")" = 200 ] || fail "/healthz: not 200"
+grep -q '"ok"' "$WORK/body" || fail "/healthz body: $(cat "$WORK/body")"
+ok "/healthz: 200 $(cat "$WORK/body")"
+[ "$(http "http://127.0.0.1:$HTTP_PORT/readyz")" = 200 ] || fail "/readyz: not 200 ($(cat "$WORK/body"))"
+ok "/readyz: 200"
+
+step "check: admin key"
+ADMIN_KEY=$(podman exec "$NAME" cat /var/lib/ztp/admin.key)
+[[ $ADMIN_KEY =~ ^[0-9a-f]{64}$ ]] || fail "admin.key does not hold 64 hex digits"
+key_mode=$(podman exec "$NAME" stat -c '%a' /var/lib/ztp/admin.key)
+[ "$key_mode" = 600 ] || fail "admin.key is mode $key_mode, not 600"
+api() { http -H "Authorization: Bearer $ADMIN_KEY" "$@"; }
+[ "$(api "http://127.0.0.1:$HTTP_PORT/v1/server")" = 200 ] || fail "GET /v1/server with the key from admin.key: not 200"
+[ "$(http "http://127.0.0.1:$HTTP_PORT/v1/server")" = 401 ] || fail "GET /v1/server without a key: not 401"
+ok "docker exec … cat /var/lib/ztp/admin.key (as docs/OPERATIONS.md says): mode 0600, opens /v1/*"
+podman logs "$NAME" >"$WORK/logs" 2>&1
+! grep -qF "$ADMIN_KEY" "$WORK/logs" || fail "the admin key is in podman logs (no terminal attached)"
+grep -qF "admin.key" "$WORK/logs" || fail "podman logs do not say where the admin key was written"
+ok "not in podman logs without a terminal; the logs name the file: $(grep -F admin.key "$WORK/logs" | head -1)"
+podman volume create "$RUN_ID-tty-data" >/dev/null
+quiet podman run -d -t --name "$RUN_ID-tty" --network none -v "$RUN_ID-tty-data:/var/lib/ztp" "$IMAGE" >/dev/null
+deadline=$((SECONDS + 30))
+until tty_key=$(podman exec "$RUN_ID-tty" cat /var/lib/ztp/admin.key 2>/dev/null) && podman logs "$RUN_ID-tty" 2>&1 | grep -qF "$tty_key"; do
+    [ $SECONDS -lt $deadline ] || fail "with a terminal attached (podman run -t), the new admin key was not printed"
+    sleep 1
+done
+podman rm -f -t 0 "$RUN_ID-tty" >/dev/null 2>&1
+ok "printed once with a terminal attached (podman run -t)"
+
+step "check: token issue and pong"
+TOKEN=$(podman run --rm -v "$VOLUME:/var/lib/ztp" "$IMAGE" token issue --client alice --role user 2>"$WORK/stderr") \
+    || fail "podman run --rm -v $VOLUME:/var/lib/ztp $IMAGE token issue … failed"
+[ -n "$TOKEN" ] && [ "$(wc -l <<<"$TOKEN")" = 1 ] || fail "token issue printed '$TOKEN', not one token"
+ok "podman run --rm -v VOLUME:/var/lib/ztp IMAGE token issue --client alice --role user: ${TOKEN:0:16}…"
+SERVER_KEY=$(podman exec "$NAME" cat /var/lib/ztp/server.pub)
+ping_with() { client --server "127.0.0.1:$ZTP_PORT" --server-key "$SERVER_KEY" --token "$1" --exec ping 2>&1; }
+reply=$(ping_with "$TOKEN") || fail "host ztp-client (as nobody) with alice's token: $reply"
+[ "$reply" = pong ] || fail "host ztp-client (as nobody) got '$reply', not pong"
+ok "host ztp-client (uid nobody) with that token: $reply"
+
+step "check: a revocation survives podman restart"
+[ "$(api -X POST -H 'Content-Type: application/json' \
+      -d '{"client_id":"bob","role":"user","ttl_seconds":3600}' "http://127.0.0.1:$HTTP_PORT/v1/tokens")" = 201 ] \
+    || fail "POST /v1/tokens: $(cat "$WORK/body")"
+read -r BOB_TOKEN BOB_JTI <<<"$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); print(b["token"], b["jti"])' "$WORK/body")"
+reply=$(ping_with "$BOB_TOKEN") && [ "$reply" = pong ] || fail "bob's new token does not work: $reply"
+[ "$(api -X DELETE "http://127.0.0.1:$HTTP_PORT/v1/tokens/$BOB_JTI")" = 204 ] || fail "DELETE /v1/tokens/$BOB_JTI: not 204"
+reply=$(ping_with "$BOB_TOKEN") && fail "bob's revoked token still gets '$reply'"
+ok "revoked over the API (204); bob is refused: $reply"
+quiet podman restart "$NAME" >/dev/null || fail "podman restart failed"
+wait_health
+reply=$(ping_with "$BOB_TOKEN") && fail "after podman restart, bob's revoked token gets '$reply'"
+ok "after podman restart bob is still refused: $reply"
+[ "$(api "http://127.0.0.1:$HTTP_PORT/v1/tokens/$BOB_JTI")" = 200 ] && grep -q '"revoked"' "$WORK/body" \
+    || fail "after restart GET /v1/tokens/$BOB_JTI does not say revoked: $(cat "$WORK/body")"
+reply=$(ping_with "$TOKEN") && [ "$reply" = pong ] || fail "after restart alice's token does not work: $reply"
+ok "the store and keys kept on the volume: GET /v1/tokens/{jti} says revoked, alice still gets pong"
+
+step "check: podman stop"
+mkfifo "$WORK/stdin"
+$SUDO setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$WORK" "$WORK/ztp-client" \
+    --server "127.0.0.1:$ZTP_PORT" --server-key "$SERVER_KEY" --token "$TOKEN" <"$WORK/stdin" >"$WORK/session" 2>&1 &
+CLIENT_PID=$!
+exec 9>"$WORK/stdin"   # keeps the interactive client's input open
+deadline=$((SECONDS + 20))
+until grep -q '^connected as' "$WORK/session"; do
+    kill -0 "$CLIENT_PID" 2>/dev/null || fail "interactive ztp-client ended: $(cat "$WORK/session")"
+    [ $SECONDS -lt $deadline ] || fail "interactive ztp-client did not connect: $(cat "$WORK/session")"
+    sleep 0.2
+done
+stop_start=$(date +%s.%N)
+quiet podman stop -t 10 "$NAME" >/dev/null || fail "podman stop failed"
+stop_seconds=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$stop_start" "$(date +%s.%N)")
+exit_code=$(podman inspect --format '{{.State.ExitCode}}' "$NAME")
+[ "$exit_code" = 0 ] || fail "podman stop: exit code $exit_code, not 0 (after $stop_seconds s)"
+python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 10 else 1)" "$stop_seconds" \
+    || fail "podman stop took $stop_seconds s (10 s or more)"
+ok "podman stop: exit code 0 after $stop_seconds s"
+exec 9>&-
+deadline=$((SECONDS + 10))
+while kill -0 "$CLIENT_PID" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || fail "the connected ztp-client did not end when the server stopped"
+    sleep 0.2
+done
+CLIENT_PID=
+grep -q 'SERVER_SHUTDOWN' "$WORK/session" || fail "the connected client did not receive SERVER_SHUTDOWN: $(cat "$WORK/session")"
+ok "the connected client received it: $(grep SERVER_SHUTDOWN "$WORK/session")"
+
+step "crash backtrace"
+podman volume create "$RUN_ID-crash-data" >/dev/null
+quiet podman run -d --name "$RUN_ID-crash" --network none -v "$RUN_ID-crash-data:/var/lib/ztp" "$IMAGE" >/dev/null
+deadline=$((SECONDS + 30))
+until podman exec "$RUN_ID-crash" test -e /var/lib/ztp/server.pub 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || fail "the crash-test container did not start"
+    sleep 0.5
+done
+sleep 1
+podman kill --signal SEGV "$RUN_ID-crash" >/dev/null
+deadline=$((SECONDS + 60))
+until podman logs "$RUN_ID-crash" 2>&1 | grep -q 'Backtrace took'; do
+    [ $SECONDS -lt $deadline ] || { podman logs "$RUN_ID-crash" 2>&1 | tail -30 >&2; fail "no complete backtrace within 60 s of SIGSEGV"; }
+    sleep 1
+done
+podman logs "$RUN_ID-crash" >"$WORK/crash" 2>&1
+# A symbolicated frame: `N 0xADDRESS NAME + OFFSET in ztp-server`, not just an address.
+named=$(grep -cE '0x[0-9a-f]+ [^ ].* in ztp-server' "$WORK/crash" || true)
+[ "$named" -gt 0 ] || { cat "$WORK/crash" >&2; fail "the crash backtrace names no function of ztp-server"; }
+ok "SIGSEGV prints a backtrace naming functions ($named frames in ztp-server), e.g.:"
+grep -m3 -E '0x[0-9a-f]+ [^ ].* in ztp-server' "$WORK/crash" | cut -c1-150 | sed 's/^/     /'
+podman rm -f -t 0 "$RUN_ID-crash" >/dev/null 2>&1
+
+step "image"
+podman images --format '{{.Repository}}:{{.Tag}}  {{.Size}}' "$IMAGE"
+printf '   size: %s bytes\n' "$(podman image inspect --format '{{.Size}}' "$IMAGE")"
+echo "   layers:"
+podman history --format '{{.Size}}\t{{.CreatedBy}}' "$IMAGE" | cut -c1-150 | sed 's/^/     /'
+for binary in /usr/local/bin/ztp-server /usr/libexec/swift/linux/swift-backtrace-static; do
+    echo "   ldd $binary:"
+    { podman run --rm --network none --entrypoint ldd "$IMAGE" "$binary" 2>&1 || true; } | sed 's/^/     /'
+done
+podman run --rm --network none --entrypoint sh "$IMAGE" -c \
+    'ls -l /usr/local/bin /usr/libexec/swift/linux' | sed 's/^/   /'
+
+printf '\ncontainer check passed in %d s (base images: %s, %s)\n' $((SECONDS - START)) "$SWIFT_IMAGE" "$RUNTIME_IMAGE"
+exit
+}
