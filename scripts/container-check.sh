@@ -180,6 +180,9 @@ build_start=$SECONDS
 podman build "${build_args[@]}" "$ROOT" >"$build_log" 2>&1 \
     || { tail -40 "$build_log" >&2; fail "podman build of the Dockerfile failed (log: $build_log)"; }
 ok "built $IMAGE in $((SECONDS - build_start)) s (log: $build_log)"
+# Every build leaves its superseded stages untagged; those a day old go, so the disk stays
+# bounded while a rerun today still finds its layers cached.
+podman image prune -f --filter until=24h >/dev/null 2>&1 || true
 
 # ---------------------------------------------------------------------------------------------
 RUN_ID="ztp-check-$$"
@@ -191,7 +194,7 @@ cleanup() {
     local status=$?
     [ -n "${CLIENT_PID:-}" ] && kill "$CLIENT_PID" 2>/dev/null
     for container in "$NAME" "$RUN_ID-tty" "$RUN_ID-crash"; do
-        podman rm -f -t 0 "$container" >/dev/null 2>&1 || true
+        podman rm -f -v -t 0 "$container" >/dev/null 2>&1 || true
     done
     for volume in "$VOLUME" "$RUN_ID-tty-data" "$RUN_ID-crash-data"; do
         podman volume rm -f "$volume" >/dev/null 2>&1 || true
