@@ -29,6 +29,7 @@ let package = Package(
 
         .target(name: "ZTPStore", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "ZTPServer", dependencies: [
             "ZTPCore",
@@ -73,7 +74,7 @@ let package = Package(
         .testTarget(name: "ZTPCoreTests", dependencies: ["ZTPCore"], resources: [.copy("Vectors")]),
         .testTarget(name: "ZTPStoreTests", dependencies: ["ZTPStore"]),
         .testTarget(name: "ZTPClientTests", dependencies: ["ZTPClient"]),
-        .testTarget(name: "ZTPManagementTests", dependencies: ["ZTPManagement", "ZTPClient", "ZTPCore"]),
+        .testTarget(name: "ZTPManagementTests", dependencies: ["ZTPManagement", "ZTPStore", "ZTPClient", "ZTPCore"]),
         .testTarget(name: "ZTPServerTests", dependencies: [
             "ZTPServer", "ZTPCore",
             .product(name: "NIOCore", package: "swift-nio"),
