@@ -23,6 +23,11 @@ setup-test: setup
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@# Run as root, the tests start servers and clients as this user, as users run them.
+	@if [ "$$(id -u)" = 0 ] && ! id -u ztp-test >/dev/null 2>&1; then \
+	  echo "adding system user ztp-test (servers and clients under test run as it)"; \
+	  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ztp-test; \
+	fi
 
 ## build: debug build of everything, tests included.
 build: setup
