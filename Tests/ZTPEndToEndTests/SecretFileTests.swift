@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZTPTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,13 +13,17 @@ struct SecretFileTests {
         ["--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--data-dir", dataDirectory.path, "--no-demo-token"]
     }
 
-    /// A fresh working directory with an empty `data` folder of the given mode in it.
-    static func withDataDirectory<T>(mode: mode_t, _ body: (URL) async throws -> T) async throws -> T {
+    /// A fresh working directory with an empty `data` folder of the given mode in it; `prepare`
+    /// may put files in it before it is handed to the user the server runs as.
+    static func withDataDirectory<T>(mode: mode_t, prepare: (URL) throws -> Void = { _ in },
+                                     _ body: (URL) async throws -> T) async throws -> T {
         let work = try TestPaths.makeTemporaryDirectory(prefix: "ztp-e2e-secrets")
         defer { try? FileManager.default.removeItem(at: work) }
         let data = work.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: false)
         guard chmod(data.path, mode) == 0 else { throw E2EFailure("chmod \(data.path) failed") }
+        try prepare(data)
+        try Unprivileged.handOver(work)
         return try await body(data)
     }
 
@@ -44,11 +49,13 @@ struct SecretFileTests {
     @Test("a key file open to group or others stops the server with the chmod 600 to run",
           arguments: ["identity.key", "token.secret", "admin.key"])
     func looseKeyFile(name: String) async throws {
-        try await Self.withDataDirectory(mode: 0o700) { data in
+        let secret = String(repeating: "ab", count: 32) + "\n"
+        try await Self.withDataDirectory(mode: 0o700, prepare: { data in
             let file = data.appendingPathComponent(name)
-            let secret = String(repeating: "ab", count: 32) + "\n"
             try Data(secret.utf8).write(to: file)
             guard chmod(file.path, 0o644) == 0 else { throw E2EFailure("chmod \(file.path) failed") }
+        }) { data in
+            let file = data.appendingPathComponent(name)
             let result = try await ChildProcess.run(try TestPaths.serverBinary(), Self.arguments(dataDirectory: data))
             #expect(result.status != 0)
             #expect(result.stderr.contains("chmod 600 \(file.path)"), "stderr: \(result.stderr)")
