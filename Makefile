@@ -1,7 +1,7 @@
 # ZTP: every target installs what it needs on a fresh Debian machine (as root, or with sudo).
 
 SWIFT       ?= swift
-DEB_PACKAGES = libsodium-dev libmicrohttpd-dev libsqlite3-dev pkg-config
+DEB_PACKAGES = libsodium-dev libssl-dev libmicrohttpd-dev libsqlite3-dev pkg-config
 TEST_PACKAGES = python3 python3-venv openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -22,10 +22,12 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
 
-        // The protocol, sans-IO: bytes and time in, frames and decisions out. libsodium only.
-        .target(name: "ZTPCore", dependencies: ["CSodium"]),
+        // The protocol, sans-IO: bytes and time in, frames and decisions out. libsodium for all
+        // crypto but the record layer's AEAD, which is libcrypto's.
+        .target(name: "ZTPCore", dependencies: ["CSodium", "CCrypto"]),
 
         // What every ZTP connection over SwiftNIO shares (socket options today).
         .target(name: "ZTPNIO", dependencies: [
