@@ -47,3 +47,4 @@ clean:
 	rm -rf .build .build-*
 
 -include mk/bench.mk
+-include mk/browser.mk

@@ -167,9 +167,9 @@
     return numberFormat.format(Number(value) || 0);
   }
 
-  function shortID(id) {
+  function shortID(id, length = 12) {
     const text = String(id || '');
-    return text.length > 12 ? text.slice(0, 12) + '…' : text;
+    return text.length > length ? text.slice(0, length) + '…' : text;
   }
 
   function clockTime() {
@@ -421,7 +421,7 @@
   /** An inline SVG polyline of `values` (drawn with DOM APIs: no markup parsing). */
   function sparkline(values, label) {
     const ns = 'http://www.w3.org/2000/svg';
-    const width = 80;
+    const width = 64;
     const height = 20;
     const svg = document.createElementNS(ns, 'svg');
     svg.setAttribute('class', 'spark');
@@ -436,6 +436,13 @@
     const offset = (SPARK_POINTS - points.length) * step;
     const coords = points.map((value, index) =>
       (offset + index * step).toFixed(1) + ',' + (height - 1 - (value / max) * (height - 2)).toFixed(1));
+    const frame = document.createElementNS(ns, 'rect');
+    frame.setAttribute('class', 'spark-frame');
+    frame.setAttribute('x', '0');
+    frame.setAttribute('y', '0');
+    frame.setAttribute('width', String(width));
+    frame.setAttribute('height', String(height));
+    svg.append(frame);
     const line = document.createElementNS(ns, 'polyline');
     line.setAttribute('points', coords.length === 1 ? coords[0] + ' ' + coords[0] : coords.join(' '));
     svg.append(line);
@@ -769,11 +776,11 @@
   const sessionColumns = [
     { header: true, stable: true, render: (session) => el('a', {
       href: sessionHref(session.id), class: 'mono', title: session.id,
-      'aria-label': 'Session ' + session.id }, shortID(session.id)) },
-    { stable: true, render: (session) => session.client_id },
+      'aria-label': 'Session ' + session.id }, shortID(session.id, 8)) },
+    { stable: true, class: 'nowrap', render: (session) => session.client_id },
     { stable: true, render: (session) => el('span', { class: 'badge' }, session.role) },
     { stable: true, render: (session) => el('a', { href: tokenHref(session.token_jti), class: 'mono', title: 'Token ' + session.token_jti,
-      'aria-label': 'Token ' + session.token_jti }, shortID(session.token_jti)) },
+      'aria-label': 'Token ' + session.token_jti }, shortID(session.token_jti, 8)) },
     { stable: true, class: 'mono', render: (session) => session.remote_address },
     { stable: true, render: (session) => timeCell(session.connected_at, true) },
     { render: (session) => agoCell(session.last_activity_at) },
@@ -783,7 +790,6 @@
     { class: 'num rate-out', render: (session) => rateCell(session.rate && session.rate.out) },
     { class: 'spark-cell', render: (session) => sparkline(session.history, 'Bytes per second of session ' + session.id) },
     { class: 'num', render: (session) => count(session.streams_open) },
-    { class: 'num', render: (session) => count(session.key_epoch) },
     { stable: true, class: 'actions', render: (session, row) => [
       el('a', { href: sessionHref(session.id), class: 'button secondary small',
                 'aria-label': 'Details of session ' + session.id }, 'Details'),

@@ -20,6 +20,7 @@ import urllib.request
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -58,7 +59,7 @@ class Server:
         self.log_path = os.path.join(data_dir, "server.log")
 
     def start(self):
-        env = dict(os.environ, ZTP_ADMIN_KEY=self.admin_key, ZTP_RESOURCES=ROOT)
+        env = dict(os.environ, ZTP_ADMIN_KEY=self.admin_key, ZTP_RESOURCES=os.environ.get("BROWSER_RESOURCES", ROOT))
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             AS_USER + [self.binary, "--listen", "127.0.0.1:%d" % self.ztp_port,
@@ -240,7 +241,10 @@ def browser(chrome, server):
 
 
 def wait_for(driver, predicate, message, timeout=WAIT):
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(lambda d: predicate(d), message)
+    """Polls `predicate` until it is truthy; rows redrawn mid-check (stale) are checked again."""
+    return WebDriverWait(driver, timeout, poll_frequency=0.2,
+                         ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)
+                         ).until(lambda d: predicate(d), message)
 
 
 def screenshot(driver, name):
