@@ -655,13 +655,14 @@
     section: 'view-overview',
     interval: OVERVIEW_INTERVAL_MS,
     async load() {
-      const [info, page] = await Promise.all([
+      const [info, page, ready] = await Promise.all([
         api('GET', '/v1/server'),
         api('GET', '/v1/sessions', { query: { limit: MAX_PAGE } }),
+        readiness(),
       ]);
-      return { info, page, at: Date.now() };
+      return { info, page, ready, at: Date.now() };
     },
-    render({ info, page, at }) {
+    render({ info, page, ready, at }) {
       lastServerInfo = info;
       headerState.lastOk = at;
       headerState.failing = false;
@@ -679,6 +680,12 @@
         el('strong', { class: 'trend-value' }, value),
         sparkline(series, label + ', last ' + series.length + ' samples'));
       replaceContent($('overview-live'), [
+        el('div', { class: 'trend' },
+          el('span', { class: 'trend-label' }, 'Health'),
+          el('strong', { class: 'trend-value' },
+            el('span', { class: 'state ' + (ready.ok ? 'state-active' : 'state-revoked'), id: 'overview-health' },
+              ready.ok ? 'Ready' : 'Not ready')),
+          el('span', { class: 'muted trend-note' }, ready.ok ? 'listener accepting, store available' : ready.detail)),
         trend('Live sessions', count(page.total), overviewTrend.sessions),
         trend('Bytes in', totals.rated ? formatRate(totals.rateIn) : '…', overviewTrend.rateIn),
         trend('Bytes out', totals.rated ? formatRate(totals.rateOut) : '…', overviewTrend.rateOut),
@@ -707,6 +714,17 @@
       setText($('server-key'), String(info.server_public_key || ''));
     },
   };
+
+  /**
+   * /readyz: 200 while the ZTP listener accepts and the store answers; 503 with the reason
+   * (draining for shutdown, store unavailable) otherwise. It needs no key.
+   */
+  async function readiness() {
+    const response = await fetch('/readyz', { cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
+    if (response.ok) return { ok: true, detail: '' };
+    const problem = await readProblem(response);
+    return { ok: false, detail: problem.detail || problem.title || String(response.status) };
+  }
 
   /** Sums over sessions, with rates from the shared rate book (sampled once per poll). */
   function sessionTotals(sessions, at) {

@@ -76,6 +76,7 @@ def test_right_key_shows_the_server_and_a_live_header_count(browser, server, sta
              or header_sessions(d) == "%d session" % live_count(server), "the header's session count")
     # The interim live trends move: two polls give a rate.
     wait_for(browser, lambda d: "/s" in by_id(d, "overview-live").text, "a rate on the overview")
+    assert by_id(browser, "overview-health").text == "Ready"
     assert browser.find_elements(By.CSS_SELECTOR, "#overview-live svg.spark polyline")
     screenshot(browser, "overview")
 
