@@ -644,7 +644,7 @@
   // Server ---------------------------------------------------------------------------------
   // Interim live trends, computed in this tab from polling /v1/sessions (the 15-minute history
   // needs the server's /v1/stats).
-  const overviewTrend = { sessions: [], rateIn: [], rateOut: [], lastTotals: null };
+  const overviewTrend = { sessions: [], streams: [], rateIn: [], rateOut: [] };
 
   function pushPoint(list, value) {
     list.push(value);
@@ -670,11 +670,11 @@
       const sessions = Array.isArray(page.sessions) ? page.sessions : [];
       const totals = sessionTotals(sessions, at);
       pushPoint(overviewTrend.sessions, Number(page.total) || 0);
+      pushPoint(overviewTrend.streams, totals.streams);
       if (totals.rated) {
         pushPoint(overviewTrend.rateIn, totals.rateIn);
         pushPoint(overviewTrend.rateOut, totals.rateOut);
       }
-      overviewTrend.lastTotals = totals;
       const trend = (label, value, series) => el('div', { class: 'trend' },
         el('span', { class: 'trend-label' }, label),
         el('strong', { class: 'trend-value' }, value),
@@ -689,7 +689,7 @@
         trend('Live sessions', count(page.total), overviewTrend.sessions),
         trend('Bytes in', totals.rated ? formatRate(totals.rateIn) : '…', overviewTrend.rateIn),
         trend('Bytes out', totals.rated ? formatRate(totals.rateOut) : '…', overviewTrend.rateOut),
-        trend('Open streams', count(totals.streams), []),
+        trend('Open streams', count(totals.streams), overviewTrend.streams),
       ]);
       facts($('server-facts'), [
         ['Version', info.version],
@@ -1260,8 +1260,11 @@
   const auditColumns = [
     { stable: true, class: 'nowrap', render: (event) => timeCell(event.time) },
     { stable: true, render: (event) => event.actor },
-    { stable: true, render: (event) => el('span', { class: 'event event-' + auditMeaning(event.action) }, event.action) },
-    { stable: true, class: 'detail', render: (event) => linkedDetail(event.detail) },
+    // A tally row (failed authentications, one per address and minute) grows while its minute
+    // lasts: its count and latest detail are redrawn.
+    { render: (event) => [el('span', { class: 'event event-' + auditMeaning(event.action) }, event.action),
+      Number(event.count) > 1 ? el('span', { class: 'tally', title: count(event.count) + ' events in this row' }, ' ×' + count(event.count)) : null] },
+    { class: 'detail', render: (event) => linkedDetail(event.detail) },
   ];
 
   function renderAudit() {
@@ -1306,9 +1309,10 @@
   }
 
   function exportAuditCSV() {
-    const lines = [['id', 'time', 'actor', 'action', 'detail'].join(',')];
+    const lines = [['id', 'time', 'actor', 'action', 'count', 'detail'].join(',')];
     for (const event of auditState.shown) {
-      lines.push([event.id, event.time, event.actor, event.action, event.detail].map(csvField).join(','));
+      lines.push([event.id, event.time, event.actor, event.action, event.count === undefined ? 1 : event.count, event.detail]
+        .map(csvField).join(','));
     }
     const blob = new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv' });
     const url = URL.createObjectURL(blob);

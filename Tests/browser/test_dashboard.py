@@ -398,9 +398,9 @@ def test_audit_colours_filters_links_and_csv(browser, server, start_client):
     time.sleep(0.3)
     with open(path, newline="") as f:
         table = list(csv.reader(f))
-    assert table[0] == ["id", "time", "actor", "action", "detail"]
+    assert table[0] == ["id", "time", "actor", "action", "count", "detail"]
     assert len(table) - 1 == shown
-    assert any(row[3] == "token.revoked" and revoked["jti"] in row[4] for row in table[1:])
+    assert any(row[3] == "token.revoked" and row[4] == "1" and revoked["jti"] in row[5] for row in table[1:])
     # Ids in the detail are links to the token.
     link = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#audit-rows a[href='#/tokens/%s']" % revoked["jti"]), "a jti link")
     link.click()
