@@ -2,7 +2,6 @@
 
 import { KEY_STORAGE } from './config.js';
 
-// ---------------------------------------------------------------------------------------
 // API
 
 /** Called after a 401: the app forgets the key and shows the sign-in form. */
@@ -87,7 +86,6 @@ export async function api(method, path, options = {}) {
 }
 
 export const segment = (value) => encodeURIComponent(String(value));
-
 
 export function errorText(error) {
   return error instanceof ApiError ? error.describe() : String(error && error.message || error);

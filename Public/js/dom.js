@@ -2,7 +2,6 @@
 
 export const $ = (id) => document.getElementById(id);
 
-// ---------------------------------------------------------------------------------------
 // DOM helpers
 
 /** Builds an element. Strings and numbers become text nodes; null/false children are skipped. */

@@ -2,7 +2,6 @@
 
 import { el } from './dom.js';
 
-// ---------------------------------------------------------------------------------------
 // Formatting
 
 export const numberFormat = new Intl.NumberFormat();

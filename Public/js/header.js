@@ -6,7 +6,6 @@ import { $, el, setText } from './dom.js';
 import { count, formatDuration } from './format.js';
 import { secondsSince } from './live.js';
 
-// ---------------------------------------------------------------------------------------
 // The header: version, fingerprint and the live session count, kept current on its own
 // loop whatever the view (and marked stale when the server cannot be reached).
 

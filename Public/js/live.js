@@ -4,7 +4,6 @@ import { errorText } from './api.js';
 import { setText } from './dom.js';
 import { clockTime, formatDuration } from './format.js';
 
-// ---------------------------------------------------------------------------------------
 // Honest live state: every view says when its data was last fresh; after a failure it is
 // dimmed, its actions are disabled and it keeps retrying.
 

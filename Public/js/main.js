@@ -1,4 +1,11 @@
-// ZTP management dashboard: the entry module (sign-in, routing, wiring). Plain ES modules, no build step.
+// ZTP management dashboard: the entry module (sign-in, routing, wiring). Plain ES modules, one
+// per view under views/, no build step, no dependencies.
+//
+// Rules kept throughout:
+// - The admin key lives in sessionStorage only and travels only in the Authorization header.
+// - Every value from the server reaches the DOM through textContent or an attribute set with
+//   setAttribute (never innerHTML), so no data is ever parsed as markup.
+// - A 401 from any call forgets the key and returns to the sign-in form.
 
 import { $ } from './dom.js';
 import { ApiError, SignedOut, api, errorText, onUnauthorized } from './api.js';
@@ -24,7 +31,6 @@ setInterval(() => {
   renderServerSummary();
 }, 1000);
 
-// ---------------------------------------------------------------------------------------
 // Sign-in and sign-out
 
 export function showLogin(message, keepKey) {
@@ -99,7 +105,6 @@ export async function signIn(event) {
   }
 }
 
-// ---------------------------------------------------------------------------------------
 // Wiring
 
 export function debounce(fn, ms) {

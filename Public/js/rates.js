@@ -4,7 +4,6 @@ import { SPARK_POINTS } from './config.js';
 import { el } from './dom.js';
 import { formatBytes, numberFormat } from './format.js';
 
-// ---------------------------------------------------------------------------------------
 // Rates: bytes per second from successive polls of the byte counters the API returns.
 
 /**
@@ -89,7 +88,6 @@ export function sparkline(values, label) {
   svg.append(line);
   return svg;
 }
-
 
 /** Sums over sessions, with rates from the shared rate book (sampled once per poll). */
 export function sessionTotals(sessions, at) {

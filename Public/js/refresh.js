@@ -6,12 +6,11 @@ import { RETRY_MS } from './config.js';
 import { loadFailed, loadSucceeded, renderHealth } from './live.js';
 import { hideIssued } from './views/tokens.js';
 
-// ---------------------------------------------------------------------------------------
 // Router and the refresh loop
 
 export let current = null;       // { view, arg }
-export let generation = 0;       // bumped on every navigation; stale responses are dropped
-export let timer = null;
+let generation = 0;       // bumped on every navigation; stale responses are dropped
+let timer = null;
 
 let views = {};
 /** The views by route name; set once by main.js (views import refreshNow from here). */

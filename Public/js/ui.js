@@ -4,7 +4,6 @@ import { segment } from './api.js';
 import { $, el, replaceContent, setText } from './dom.js';
 import { count } from './format.js';
 
-// ---------------------------------------------------------------------------------------
 // Messages
 
 export let flashTimer = null;
@@ -16,8 +15,6 @@ export function flash(text) {
   flashTimer = setTimeout(() => { node.classList.remove('visible'); node.textContent = ''; }, 5000);
 }
 
-
-// ---------------------------------------------------------------------------------------
 // Confirmation dialog
 
 export function confirmAction(title, message, confirmLabel) {
@@ -46,7 +43,6 @@ export function confirmAction(title, message, confirmLabel) {
   });
 }
 
-// ---------------------------------------------------------------------------------------
 // Clipboard
 
 export async function copyText(text, button) {
@@ -70,7 +66,6 @@ export async function copyText(text, button) {
   setTimeout(() => { button.textContent = label; }, 2000);
 }
 
-// ---------------------------------------------------------------------------------------
 // Paging
 
 /** "1–50 of 120" with Previous / Next; the buttons are made once and updated in place. */
@@ -106,10 +101,7 @@ export function emptyRow(columns, text) {
   return el('tr', { class: 'empty' }, el('td', { colspan: columns }, text));
 }
 
-
-// ---------------------------------------------------------------------------------------
 // Views. Each has load(arg) -> data and render(data, arg); `interval` (ms) makes it live.
-
 
 export function facts(list, rows) {
   const items = [];
@@ -133,7 +125,6 @@ export function idWithCopy(text, what, href) {
   const value = href ? el('a', { href, class: 'mono' }, text) : el('code', {}, text);
   return el('span', { class: 'id-copy' }, value, ' ', copyButton(text, what));
 }
-
 
 export const tokenHref = (jti) => '#/tokens/' + segment(jti);
 export const sessionHref = (id) => '#/sessions/' + segment(id);

@@ -6,7 +6,7 @@ import { $, el, setText, syncRows } from '../dom.js';
 import { count, formatLocal, timeCell } from '../format.js';
 import { flash, sessionHref, tokenHref } from '../ui.js';
 
-// Audit ----------------------------------------------------------------------------------
+// Audit
 /** The meaning of an action, which picks its colour: issued, revoked, failed, terminated. */
 export function auditMeaning(action) {
   const verb = String(action).split('.').pop();

@@ -8,7 +8,7 @@ import { headerState, renderServerSummary, server } from '../header.js';
 import { formatRate, sessionTotals, sparkline } from '../rates.js';
 import { facts } from '../ui.js';
 
-// Server ---------------------------------------------------------------------------------
+// Server
 // Interim live trends, computed in this tab from polling /v1/sessions (the 15-minute history
 // needs the server's /v1/stats).
 export const overviewTrend = { sessions: [], streams: [], rateIn: [], rateOut: [] };

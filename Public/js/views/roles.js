@@ -5,7 +5,6 @@ import { ROLES_INTERVAL_MS } from '../config.js';
 import { $, el, replaceContent } from '../dom.js';
 import { emptyRow } from '../ui.js';
 
-// ---------------------------------------------------------------------------------------
 // Roles (shared by the roles view and the role selects)
 
 let rolesCache = null;
@@ -36,8 +35,7 @@ export function fillRoleSelects() {
   }
 }
 
-
-// Roles ----------------------------------------------------------------------------------
+// Roles
 export const rolesView = {
   section: 'view-roles',
   interval: ROLES_INTERVAL_MS,

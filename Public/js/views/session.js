@@ -8,7 +8,7 @@ import { rateCell, sessionRates, sparkline, streamRates } from '../rates.js';
 import { refreshNow } from '../refresh.js';
 import { confirmAction, facts, flash, idWithCopy, tokenHref } from '../ui.js';
 
-// One session ----------------------------------------------------------------------------
+// One session
 export const sessionState = { id: null, ended: false, snapshot: null };
 
 export const sessionView = {

@@ -9,7 +9,7 @@ import { rateCell, sessionTotals, sparkline } from '../rates.js';
 import { refreshNow } from '../refresh.js';
 import { confirmAction, flash, sessionHref, tokenHref } from '../ui.js';
 
-// Sessions -------------------------------------------------------------------------------
+// Sessions
 export const RATE_SORTS = { rate_in: (s) => s.rate ? s.rate.in : -1, rate_out: (s) => s.rate ? s.rate.out : -1, rate: (s) => s.rate ? s.rate.in + s.rate.out : -1 };
 
 export function sessionQuery() {
@@ -48,7 +48,6 @@ export function updateSortHeaders() {
     else th.removeAttribute('aria-sort');
   }
 }
-
 
 export const sessionColumns = [
   { header: true, stable: true, render: (session) => el('a', {

@@ -7,7 +7,7 @@ import { agoCell, bytesCell, count, shortID, timeCell } from '../format.js';
 import { facts, idWithCopy, sessionHref } from '../ui.js';
 import { stateBadge } from './tokens.js';
 
-// One token: its facts, its live sessions, revoke ------------------------------------------
+// One token: its facts, its live sessions, revoke
 export const tokenState = { jti: null, token: null };
 
 export const tokenSessionColumns = [

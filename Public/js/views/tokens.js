@@ -9,7 +9,7 @@ import { refreshNow } from '../refresh.js';
 import { confirmAction, flash, renderPager, tokenHref } from '../ui.js';
 import { hasRoles, loadRoles } from './roles.js';
 
-// Tokens ---------------------------------------------------------------------------------
+// Tokens
 export const tokensState = { offset: 0 };
 
 export async function revokeToken(token) {
