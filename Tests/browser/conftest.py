@@ -59,7 +59,9 @@ class Server:
         self.log_path = os.path.join(data_dir, "server.log")
 
     def start(self):
-        env = dict(os.environ, ZTP_ADMIN_KEY=self.admin_key, ZTP_RESOURCES=os.environ.get("BROWSER_RESOURCES", ROOT))
+        # Relative to the working directory ROOT: an unprivileged server can read below it even
+        # when a parent (a clone under `mktemp -d`) is closed to it.
+        env = dict(os.environ, ZTP_ADMIN_KEY=self.admin_key, ZTP_RESOURCES=os.environ.get("BROWSER_RESOURCES", "."))
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             AS_USER + [self.binary, "--listen", "127.0.0.1:%d" % self.ztp_port,
