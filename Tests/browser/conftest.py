@@ -262,3 +262,35 @@ def sign_in(driver, server, key=None):
     field.clear()
     field.send_keys(key if key is not None else server.admin_key)
     driver.find_element(By.ID, "login-submit").click()
+
+
+LOW_CONTRAST = """
+// Every visible element with its own text whose colour has under 4.5:1 contrast (WCAG AA)
+// against the first opaque background behind it.
+const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+  .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+const background = (node) => {
+  for (let n = node; n; n = n.parentElement) {
+    const c = rgb(getComputedStyle(n).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c;
+  }
+  return rgb(getComputedStyle(document.body).backgroundColor);
+};
+const bad = [];
+for (const node of document.querySelectorAll('body *')) {
+  if (!node.offsetParent || node.closest('[hidden], svg, .visually-hidden, .offscreen, option')) continue;
+  if (!Array.from(node.childNodes).some((c) => c.nodeType === 3 && c.textContent.trim())) continue;
+  const style = getComputedStyle(node);
+  if (style.opacity !== '1' || node.closest('.stale, :disabled, .flash')) continue;
+  const a = lum(rgb(style.color)), b = lum(background(node));
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  if (ratio < 4.5) bad.push([node.tagName + '.' + node.className, node.textContent.trim().slice(0, 30), ratio.toFixed(2)]);
+}
+return bad;
+"""
+
+
+def low_contrast(driver):
+    """Text under WCAG AA contrast in the current page, as (element, text, ratio)."""
+    return driver.execute_script(LOW_CONTRAST)

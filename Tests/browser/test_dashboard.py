@@ -12,7 +12,7 @@ import time
 import pytest
 from selenium.webdriver.common.by import By
 
-from conftest import WAIT, screenshot, sign_in, wait_for
+from conftest import WAIT, low_contrast, screenshot, sign_in, wait_for
 
 
 def by_id(driver, element_id):
@@ -77,6 +77,9 @@ def test_right_key_shows_the_server_and_a_live_header_count(browser, server, sta
     # The interim live trends move: two polls give a rate.
     wait_for(browser, lambda d: "/s" in by_id(d, "overview-live").text, "a rate on the overview")
     assert by_id(browser, "overview-health").text == "Ready"
+    for scheme in ("light", "dark"):
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+        assert low_contrast(browser) == [], scheme
     assert browser.find_elements(By.CSS_SELECTOR, "#overview-live svg.spark polyline")
     screenshot(browser, "overview")
 
@@ -137,8 +140,10 @@ def test_sessions_rates_totals_search_and_sort_by_rate(browser, server, start_cl
         assert totals.find_elements(By.CSS_SELECTOR, "td.num")[2].text.endswith("/s")
         time.sleep(2.5)  # a couple of samples more for the screenshot's sparklines
         screenshot(browser, "sessions")
+        assert low_contrast(browser) == []
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
         screenshot(browser, "sessions-dark")
+        assert low_contrast(browser) == []
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
         # Substring search on the client id, applied at once to the live list.
         by_id(browser, "sessions-client").send_keys("ates-")
