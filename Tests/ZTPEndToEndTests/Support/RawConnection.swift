@@ -13,9 +13,12 @@ final class RawConnection: Sendable {
         self.received = received
     }
 
-    static func connect(port: Int, host: String = "127.0.0.1") async throws -> RawConnection {
+    /// - Parameter source: the local address to connect from (127.0.0.2 and up are loopback too).
+    static func connect(port: Int, host: String = "127.0.0.1", from source: String? = nil) async throws -> RawConnection {
         let received = ReceivedBytes()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
+        let channel = try await bootstrap
             .connectTimeout(.seconds(5))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -71,6 +74,15 @@ final class RawConnection: Sendable {
     func close() async {
         try? await channel.close()
     }
+
+    /// Stops taking bytes from the socket (a peer that stalls): the kernel's buffers fill, then
+    /// the sender's.
+    func stopReading() async throws {
+        try await channel.setOption(ChannelOptions.autoRead, value: false).get()
+    }
+
+    /// This side's port, to find the connection in the kernel's tables.
+    var localPort: Int { channel.localAddress?.port ?? 0 }
 }
 
 /// What arrived on a raw connection; shared by the channel handler and the test.
