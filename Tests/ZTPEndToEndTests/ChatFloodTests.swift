@@ -10,7 +10,7 @@ import ZTPCore
 @Suite("Chat floods")
 struct ChatFloodTests {
     static let listeners = 50
-    static let messages = 1_000
+    static let messages = 1_500
 
     @Test("a chat flood to 50 listeners: memory stays flat, every message is delivered, the sender is held back, a bystander is served")
     func floodWithListeners() async throws {
@@ -70,10 +70,14 @@ struct ChatFloodTests {
             #expect(received.value == Self.messages * Self.listeners)
             #expect(try await admin.metric("ztp_chat_fanouts_held_total") > 0, "the per-sender bound held the sender back")
             // Nothing in the server grows with the sender's rate (the listeners read as it goes).
-            #expect(growth < 128, "RSS grew by \(growth) MiB during the flood")
-            // Served all along; timing on a shared 2-core machine with 50 listeners in this
-            // process, so the bound is loose: the point is that the bystander is not starved.
-            #expect(p99 < .seconds(2), "bystander ping p99 \(p99) during the flood")
+            // Without the per-sender bound every delivery is queued at once (measured: 18 MiB
+            // more for 1,000 such messages); with it, about 1.
+            #expect(growth < 12, "RSS grew by \(growth) MiB during the flood")
+            // Served all along (each ping is answered within the inbox's 5 s, or the request
+            // throws). The typical wait is the bound: an unbounded backlog of deliveries on the
+            // bystander's event loop would put most pings behind it. The tail is left loose:
+            // on a shared 2-core machine, with 50 listeners in this process, it is the machine's.
+            #expect(sorted[sorted.count / 2] < .milliseconds(500), "bystander ping p50 \(sorted[sorted.count / 2]) during the flood")
             await sender.close()
             replyReader.cancel()
             for client in listeners { await client.close() }
