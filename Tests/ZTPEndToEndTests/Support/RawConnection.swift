@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import ZTPNIO
 import Synchronization
 
 /// A plain TCP connection on NIO: the test decides every byte sent, and sees every byte that
@@ -20,7 +21,7 @@ final class RawConnection: Sendable {
         if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
         let channel = try await bootstrap
             .connectTimeout(.seconds(5))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .noDelay()
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Collector(received: received))
