@@ -94,9 +94,6 @@ final class HandshakeGate: Sendable {
         }
     }
 
-    /// Handshakes in progress (for tests and the readiness view).
-    var pending: Int { state.withLock { $0.pending } }
-
     /// Refills the address's bucket and takes one token; false when it was empty.
     private func takeToken(address: String, now: Double, state: inout State) -> Bool {
         let rate = limits.ratePerSecond, burst = burst
