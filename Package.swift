@@ -37,6 +37,7 @@ let package = Package(
 
         .target(name: "ZTPStore", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "ZTPServer", dependencies: [
             "ZTPCore", "ZTPNIO",
@@ -84,7 +85,7 @@ let package = Package(
         .testTarget(name: "ZTPCoreTests", dependencies: ["ZTPCore"], resources: [.copy("Vectors")]),
         .testTarget(name: "ZTPStoreTests", dependencies: ["ZTPStore"]),
         .testTarget(name: "ZTPClientTests", dependencies: ["ZTPClient"]),
-        .testTarget(name: "ZTPManagementTests", dependencies: ["ZTPManagement", "ZTPClient", "ZTPCore", "ZTPTestSupport"]),
+        .testTarget(name: "ZTPManagementTests", dependencies: ["ZTPManagement", "ZTPStore", "ZTPClient", "ZTPCore", "ZTPTestSupport"]),
         .testTarget(name: "ZTPServerTests", dependencies: [
             "ZTPServer", "ZTPCore",
             .product(name: "NIOCore", package: "swift-nio"),

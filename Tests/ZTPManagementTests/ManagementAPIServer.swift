@@ -50,7 +50,9 @@ final class ManagementAPIServer: @unchecked Sendable {
             ownsDirectory = false
         } else {
             self.dataDirectory = NSTemporaryDirectory() + "ztp-api-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: self.dataDirectory, withIntermediateDirectories: true)
+            // Owner-only, as the server demands of a data directory.
+            try FileManager.default.createDirectory(atPath: self.dataDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
             ownsDirectory = true
         }
         try Unprivileged.handOver(URL(fileURLWithPath: self.dataDirectory))

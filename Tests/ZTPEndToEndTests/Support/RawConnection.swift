@@ -14,7 +14,8 @@ final class RawConnection: Sendable {
         self.received = received
     }
 
-    /// - Parameter source: the local address to connect from (127.0.0.2 and up are loopback too).
+    /// - Parameter source: the local address to connect from (127.0.0.2 and up are loopback
+    ///   too), so a test can be several peers; nil for the kernel's choice.
     static func connect(port: Int, host: String = "127.0.0.1", from source: String? = nil) async throws -> RawConnection {
         let received = ReceivedBytes()
         var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
