@@ -13,6 +13,7 @@ struct ControlFloodTests {
         case emptyData = "empty_data_flood"
         case windowUpdate = "window_update_flood"
         case openClose = "stream_churn"
+        case keyUpdate = "key_update_flood"
 
         var testDescription: String { rawValue }
     }
@@ -25,7 +26,7 @@ struct ControlFloodTests {
             let session = try await RawSession.open(server)
             #expect(try await session.request("ping") == "pong")
             // Far past each default budget (100 PINGs, 1000 empty DATA, 1000 WINDOW_UPDATEs, 500
-            // opens and closes, per 10 s), sent in one go.
+            // opens and closes, per 10 s; 10 KEY_UPDATEs per minute), sent in one go.
             session.withConnection { connection in
                 let now = clockNow()
                 switch flood {
@@ -41,6 +42,8 @@ struct ControlFloodTests {
                         _ = connection.sendData(stream: 2, payload: [], now: now)
                         connection.closeStream(2, code: .normal, reason: "", now: now)
                     }
+                case .keyUpdate:
+                    for _ in 0..<30 { connection.updateSendKey(now: now) }
                 }
             }
             await session.raw.sendIgnoringErrors(session.withConnection { $0.takeOutbound() })

@@ -12,7 +12,8 @@ enum TCPTable {
         case released
     }
 
-    /// The server's end of the connection between `serverPort` and the client's `clientPort`.
+    /// The server's end of the connection between `serverPort` and the client's `clientPort`
+    /// (for a client's end, swap the ports: the end is named by its local port).
     static func serverEnd(serverPort: Int, clientPort: Int) -> ServerEnd {
         guard let table = readProcFile("/proc/net/tcp") else { return .released }
         for line in table.split(separator: "\n").dropFirst() {
