@@ -230,7 +230,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Section 2.0: "A side that has sent CLOSE on stream 0 closes TCP within 2 seconds,
     /// whether or not its peer has taken what was written." The timer fires with room to spare.
-    static let closeDeadline: TimeAmount = .milliseconds(1500)
+    static let closeDeadline: TimeAmount = .seconds(1)
 
     /// Releases what the session holds, writes what the core still has (a final CLOSE), and
     /// closes TCP once it is out or at `closeDeadline`, whichever is first.
