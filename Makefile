@@ -33,10 +33,11 @@ setup-test: setup
 build: setup
 	$(SWIFT) build --build-tests
 
-## test: unit, end-to-end (real server process, real sockets) and API-contract tests.
+## test: unit, end-to-end (real server process, real sockets), API-contract and browser tests.
 test: setup-test build
 	$(SWIFT) test --skip-build < /dev/null
 	bash scripts/schemathesis.sh
+	bash scripts/browser-tests.sh
 
 ## run: the server with its embedded defaults (ZTP on 127.0.0.1:9999, API on 127.0.0.1:8080, ./ztp-data).
 run: setup
@@ -47,3 +48,4 @@ clean:
 	rm -rf .build .build-*
 
 -include mk/bench.mk
+-include mk/browser.mk

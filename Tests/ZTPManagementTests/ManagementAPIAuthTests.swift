@@ -97,7 +97,7 @@ extension ManagementAPITests {
             }
             // The dashboard is another engineer's; whether or not its files exist yet, they are
             // public: never 401.
-            for target in ["/", "/index.html", "/app.js", "/app.css"] {
+            for target in ["/", "/index.html", "/app.css", "/js/main.js", "/js/views/sessions.js"] {
                 let response = try await server.request("GET", target, key: nil)
                 #expect([200, 404].contains(response.status), "GET \(target)")
             }

@@ -31,9 +31,11 @@ struct ManagementAPI: Sendable {
         if let publicDirectory {
             let files = StaticFiles(directory: publicDirectory)
             router.get("/") { _ in try files.response(for: "index.html") }
-            for name in ["index.html", "app.js", "app.css"] {
+            for name in ["index.html", "app.css"] {
                 router.get("/\(name)") { _ in try files.response(for: name) }
             }
+            // The dashboard's script: native ES modules, one per view (Public/js/, js/views/).
+            router.get("/js/{path...}", handler: StaticFiles(directory: publicDirectory + "/js").handler())
         }
         router.get("/v1/server", handler: authorized(serverInfo))
         router.get("/v1/sessions", handler: authorized(listSessions))
