@@ -23,6 +23,9 @@ final class ClientHandler: ChannelInboundHandler {
     private var timerDeadline = Double.infinity
     private var inReadBatch = false
     private var finished: ZTPClientError?
+    /// Set once TCP is being closed; `closeTimer` closes it if the last bytes do not go out.
+    private var closingTransport = false
+    private var closeTimer: Scheduled<Void>?
     private let gate: SendGate
 
     init(connection: ClientConnection, eventLoop: any EventLoop, gate: SendGate) {
@@ -57,6 +60,8 @@ final class ClientHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         finish(ZTPClientError(.disconnected, "connection closed by the server without CLOSE"))
+        closeTimer?.cancel()
+        closeTimer = nil
         self.context = nil
     }
 
@@ -95,9 +100,13 @@ final class ClientHandler: ChannelInboundHandler {
             case .streamOpened, .streamRejected:
                 break
             case .closed(let reason):
-                writeOutbound()
-                finish(ZTPClientError.from(reason))
-                context?.close(promise: nil)
+                if reason == .timeout, let session = connection.session {
+                    let silence = 3 * session.parameters.heartbeatInterval
+                    finish(ZTPClientError(.timeout, "server unreachable: nothing heard from it for \(silence) s (3 x heartbeat_interval)"))
+                } else {
+                    finish(ZTPClientError.from(reason))
+                }
+                closeTransport()
             }
         }
     }
@@ -223,18 +232,32 @@ final class ClientHandler: ChannelInboundHandler {
         let loop = establishedPromise.futureResult.eventLoop
         guard finished == nil, let context else { return loop.makeSucceededVoidFuture() }
         connection.close(code: code, reason: reason, now: monotonicNow())
-        let bytes = connection.takeOutbound()
         finish(ZTPClientError(.closedLocally, "closed by this client"))
+        closeTransport()
+        return context.channel.closeFuture
+    }
+
+    /// Section 2.0: "A side that has sent CLOSE on stream 0 closes TCP within 2 seconds,
+    /// whether or not its peer has taken what was written." The timer fires with room to spare.
+    static let closeDeadline: TimeAmount = .seconds(1)
+
+    /// Flushes what is written and what the core still has (a final CLOSE), then closes TCP
+    /// once it is out or at `closeDeadline`, whichever is first.
+    private func closeTransport() {
+        guard !closingTransport, let context else { return }
+        closingTransport = true
         let channel = context.channel
-        return context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(bytes: bytes))).always { _ in
-            channel.close(promise: nil)
-        }
+        try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
+        var buffer = channel.allocator.buffer(capacity: connection.outbound.count)
+        connection.drainOutbound { buffer.writeBytes($0) }
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        closeTimer = context.eventLoop.scheduleTask(in: Self.closeDeadline) { channel.close(promise: nil) }
     }
 
     // MARK: Output and timer
 
     private func writeOutbound() {
-        guard let context, !connection.outbound.isEmpty else { return }
+        guard let context, !closingTransport, !connection.outbound.isEmpty else { return }
         var buffer = context.channel.allocator.buffer(capacity: connection.outbound.count)
         connection.drainOutbound { buffer.writeBytes($0) }
         context.write(wrapOutboundOut(buffer), promise: nil)

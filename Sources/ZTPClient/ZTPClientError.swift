@@ -37,6 +37,8 @@ public struct ZTPClientError: Error, Equatable, Sendable, CustomStringConvertibl
 
     static func from(_ reason: ConnectionCloseReason) -> ZTPClientError {
         switch reason {
+        case .peerClosed(.tokenExpired, _):
+            return ZTPClientError(.closedByServer(.tokenExpired), "closed by server: TOKEN_EXPIRED: the token has expired; get a new token")
         case .peerClosed(let code, let text):
             return ZTPClientError(.closedByServer(code), "closed by server: \(code.name)" + (text.isEmpty ? "" : " (\(text))"))
         case .local(let code):

@@ -20,6 +20,14 @@ public struct ZTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case lowOrderKey = "low_order_key"
         case badServerSignature = "bad_server_signature"
         case untrustedServerKey = "untrusted_server_key"
+        /// A control-frame budget ran out (`FloodGuard`); the CLOSE reason names which.
+        case pingFlood = "ping_flood"
+        case emptyDataFlood = "empty_data_flood"
+        case windowUpdateFlood = "window_update_flood"
+        case streamChurn = "stream_churn"
+        case keyUpdateFlood = "key_update_flood"
+        /// HANDSHAKE_ACK named another session than the one the client derived (section 3.6).
+        case sessionMismatch = "session_mismatch"
     }
 
     public var kind: Kind
@@ -34,7 +42,8 @@ public struct ZTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badVersion, .nonceMismatch, .decryptFailed, .lowOrderKey, .badServerSignature, .untrustedServerKey:
             return true
         case .unknownFrameType, .wrongStream, .wrongSide, .lengthLimit, .helloNonce, .unexpectedFrame,
-             .badPayload, .flowControl, .zeroIncrement:
+             .badPayload, .flowControl, .zeroIncrement, .pingFlood, .emptyDataFlood, .windowUpdateFlood,
+             .streamChurn, .keyUpdateFlood, .sessionMismatch:
             return false
         }
     }

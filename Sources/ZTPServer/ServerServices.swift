@@ -27,16 +27,18 @@ public struct ServerServices: Sendable {
         self.identity = identity
         self.router = router
         self.revocations = revocations
-        self.registry = registry ?? SessionRegistry(capacity: configuration.maxSessions)
+        self.registry = registry ?? SessionRegistry(capacity: configuration.maxSessions,
+                                                    perClientCapacity: configuration.maxSessionsPerClient)
         self.metrics = ServerMetrics()
         self.logger = logger
         self.startedAt = Date()
         let policy = configuration.policy
         self.verifier = TokenVerifier(secret: tokenSecret, now: now, isKnownRole: { policy.isKnown(role: $0) },
                                       isRevoked: { revocations.contains($0) })
-        self.gate = HandshakeGate(maxPending: configuration.maxPendingHandshakes,
-                                  ratePerSecond: configuration.handshakesPerSecondPerAddress,
-                                  burst: configuration.handshakeBurstPerAddress)
+        self.gate = HandshakeGate(.init(maxHandshakes: configuration.maxHandshakes,
+                                        maxPerAddress: configuration.maxHandshakesPerAddress,
+                                        ratePerSecond: configuration.connectionRatePerAddress,
+                                        always: configuration.addressLimitsAlways))
         self.onAuthenticationFailure = onAuthenticationFailure
     }
 }

@@ -19,7 +19,11 @@ struct Interactive {
         }
         let sessionEnd = Task {
             let reason = await client.closed()
-            if reason.code != .closedLocally { printLine("session ended: \(reason)") }
+            if reason.code == .closedByServer(.tokenExpired) {
+                printLine("session ended: your token has expired. Get a new token (ask your administrator, or POST /v1/tokens) and connect again.")
+            } else if reason.code != .closedLocally {
+                printLine("session ended: \(reason)")
+            }
             Foundation.exit(reason.code == .closedLocally ? 0 : 1)
         }
         for await line in StandardInput.lines() {

@@ -33,6 +33,42 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Authenticated sessions at most (env ZTP_MAX_SESSIONS, default 10000)")
     var maxSessions: Int?
 
+    @Option(help: "Connections in their handshake at most (env ZTP_MAX_HANDSHAKES, default 1024)")
+    var maxHandshakes: Int?
+
+    @Option(help: "Handshakes in progress from one address, under load (env ZTP_MAX_HANDSHAKES_PER_ADDRESS, default 8)")
+    var maxHandshakesPerAddress: Int?
+
+    @Option(help: "New connections per second from one address, under load; 0 = off (env ZTP_CONNECTION_RATE_PER_ADDRESS, default 50)")
+    var connectionRatePerAddress: Double?
+
+    @Flag(help: "Apply the per-address limits always, not only under load (env ZTP_ADDRESS_LIMITS_ALWAYS=1)")
+    var addressLimitsAlways = false
+
+    @Option(help: "Sessions of one client id at once (env ZTP_MAX_SESSIONS_PER_CLIENT, default 64)")
+    var maxSessionsPerClient: Int?
+
+    @Option(help: "Seconds for CLIENT_HELLO to arrive after accept (env ZTP_CLIENT_HELLO_TIMEOUT, default 2)")
+    var clientHelloTimeout: Double?
+
+    @Option(help: "PINGs a session may send, COUNT/SECONDS or 0 = no limit (env ZTP_PING_BUDGET, default 100/10)")
+    var pingBudget: String?
+
+    @Option(help: "Empty DATA frames a session may send, COUNT/SECONDS (env ZTP_EMPTY_DATA_BUDGET, default 1000/10)")
+    var emptyDataBudget: String?
+
+    @Option(help: "WINDOW_UPDATEs beyond one per DATA frame sent, COUNT/SECONDS (env ZTP_WINDOW_UPDATE_BUDGET, default 1000/10)")
+    var windowUpdateBudget: String?
+
+    @Option(help: "Stream opens plus closes by a session, COUNT/SECONDS (env ZTP_STREAM_CHURN_BUDGET, default 500/10)")
+    var streamChurnBudget: String?
+
+    @Option(help: "KEY_UPDATEs a session may send, COUNT/SECONDS (env ZTP_KEY_UPDATE_BUDGET, default 10/60)")
+    var keyUpdateBudget: String?
+
+    @Option(help: "Chat deliveries one sender may have in flight (env ZTP_CHAT_DELIVERIES_PER_SENDER, default 4096)")
+    var chatDeliveriesPerSender: Int?
+
     @Option(help: "Audit log rows kept at most; the oldest go first (env ZTP_AUDIT_MAX_ROWS, default 100000)")
     var auditMaxRows: Int?
 
@@ -61,6 +97,16 @@ struct ServerOptions: ParsableArguments {
         return parsed
     }
 
+    /// A flood budget, `COUNT/SECONDS` or `0` for none.
+    func budget(_ flag: String?, _ variable: String, _ fallback: FloodBudget) throws -> FloodBudget {
+        guard let text = flag ?? Self.environment[variable] else { return fallback }
+        guard let parsed = FloodBudget(text) else {
+            let name = flag != nil ? "--" + variable.dropFirst(4).lowercased().replacingOccurrences(of: "_", with: "-") : variable
+            throw ValidationError("\(name) must be COUNT/SECONDS (e.g. 100/10) or 0, got '\(text)'")
+        }
+        return parsed
+    }
+
     var dataDirectory: String { value(dataDir, "ZTP_DATA_DIR", "./ztp-data") }
 
     /// The audit log's row cap, at least 1.
@@ -82,6 +128,19 @@ struct ServerOptions: ParsableArguments {
         configuration.parameters.maxStreams = try number(maxStreams, "ZTP_MAX_STREAMS", 100)
         configuration.parameters.streamWindow = try number(streamWindow, "ZTP_STREAM_WINDOW", 262_144)
         configuration.maxSessions = try number(maxSessions, "ZTP_MAX_SESSIONS", 10_000)
+        configuration.maxHandshakes = try number(maxHandshakes, "ZTP_MAX_HANDSHAKES", 1024)
+        configuration.maxHandshakesPerAddress = try number(maxHandshakesPerAddress, "ZTP_MAX_HANDSHAKES_PER_ADDRESS", 8)
+        configuration.connectionRatePerAddress = try number(connectionRatePerAddress, "ZTP_CONNECTION_RATE_PER_ADDRESS", 50)
+        configuration.addressLimitsAlways = addressLimitsAlways || Self.environment["ZTP_ADDRESS_LIMITS_ALWAYS"] == "1"
+        configuration.maxSessionsPerClient = try number(maxSessionsPerClient, "ZTP_MAX_SESSIONS_PER_CLIENT", 64)
+        configuration.clientHelloTimeout = try number(clientHelloTimeout, "ZTP_CLIENT_HELLO_TIMEOUT", 2)
+        configuration.chatDeliveriesPerSender = try number(chatDeliveriesPerSender, "ZTP_CHAT_DELIVERIES_PER_SENDER", 4096)
+        let defaults = FloodBudgets()
+        configuration.floodBudgets.pings = try budget(pingBudget, "ZTP_PING_BUDGET", defaults.pings)
+        configuration.floodBudgets.emptyData = try budget(emptyDataBudget, "ZTP_EMPTY_DATA_BUDGET", defaults.emptyData)
+        configuration.floodBudgets.windowUpdates = try budget(windowUpdateBudget, "ZTP_WINDOW_UPDATE_BUDGET", defaults.windowUpdates)
+        configuration.floodBudgets.streamChurn = try budget(streamChurnBudget, "ZTP_STREAM_CHURN_BUDGET", defaults.streamChurn)
+        configuration.floodBudgets.keyUpdates = try budget(keyUpdateBudget, "ZTP_KEY_UPDATE_BUDGET", defaults.keyUpdates)
         if let path = policy ?? Self.environment["ZTP_POLICY"] {
             do {
                 configuration.policy = try Policy.load(from: path)

@@ -21,7 +21,8 @@ struct ConnectionPumpTests {
     func handshake(dripFeed: Bool) throws {
         var pump = Pump(client: Peers.client(), server: Peers.server(), dripFeed: dripFeed)
         #expect(pump.client.nextDeadline == Self.t0 + 10)
-        #expect(pump.server.nextDeadline == Self.t0 + 10)
+        // The server wants CLIENT_HELLO within 2 s, the rest of the handshake within 10.
+        #expect(pump.server.nextDeadline == Self.t0 + 2)
         pump.run()
         let (client, server) = pump.takeEvents()
         let clientInfo = try #require(pump.client.session)
@@ -215,12 +216,15 @@ struct ConnectionPumpTests {
         for beat in 1...8 {
             pump.tick(to: Self.t0 + Double(beat) * 15)
             let (client, server) = pump.takeEvents()
-            #expect(client.isEmpty && server.isEmpty, "beat \(beat): no message, no PING, no reply: \(client) \(server)")
+            // The keep-alive gets no reply, so the client, having heard nothing for a heartbeat,
+            // also PINGs (section 5): only the PONG shows the server is still there.
+            #expect(server.isEmpty, "beat \(beat): no message: \(server)")
+            #expect(client.count == 1 && client.allSatisfy { if case .pong = $0 { true } else { false } }, "beat \(beat): \(client)")
         }
-        #expect(pump.server.statistics.framesIn == before + 8)
+        #expect(pump.server.statistics.framesIn == before + 16)
         #expect(pump.server.streams[1]?.framesIn == 9)
         #expect(pump.server.streams[1]?.bytesIn == 0)
-        #expect(pump.serverSent.isEmpty, "empty DATA gets no reply")
+        #expect(pump.serverSent.count == 8 * (24 + 8 + 16), "eight PONGs and nothing else: empty DATA gets no reply")
         #expect(pump.server.isEstablished && pump.server.streams[1] != nil)
     }
 
@@ -235,9 +239,12 @@ struct ConnectionPumpTests {
         _ = pump.client.tick(now: now)
         let deadline = try #require(pump.client.nextDeadline)
         #expect(deadline > now, "a deadline at or before now makes the caller tick in a loop")
-        // The keep-alive is an empty DATA on stream 1, ahead of the queued message (it is not one).
+        // The keep-alive is an empty DATA on stream 1, ahead of the queued message (it is not one);
+        // a PING follows, as nothing was heard from the server for a heartbeat.
         let sent = pump.client.takeOutbound()
-        #expect(try pump.server.peek(held + sent).dropFirst() == [.data(stream: 1, payload: [])])
+        let frames = try pump.server.peek(held + sent)
+        #expect(frames.dropFirst().first == .data(stream: 1, payload: []))
+        #expect(frames.count == 3 && frames.last?.type == .ping)
         _ = pump.server.receive(held + sent, now: now)
         #expect(pump.server.streams[1]?.lastActivity == now)
         pump.now = now
@@ -304,7 +311,8 @@ struct ConnectionPumpTests {
         pump.tick(to: Self.t0 + 10)
         #expect(pump.client.sendKeyEpoch == 1 && pump.server.receiveKeyEpoch == 1)
         #expect(pump.server.sendKeyEpoch == 0)
-        #expect(pump.client.nextDeadline == Self.t0 + 20, "the KEY_UPDATE counts as sending: the new key's age is next")
+        // The KEY_UPDATE counts as sending, but the server has said nothing since +0: a PING is due at +15.
+        #expect(pump.client.nextDeadline == Self.t0 + 15)
         pump.tick(to: Self.t0 + 12)
         #expect(pump.server.sendKeyEpoch == 1 && pump.client.receiveKeyEpoch == 1)
         #expect(pump.server.nextDeadline == Self.t0 + 24)
@@ -319,10 +327,11 @@ struct ConnectionPumpTests {
 
     @Test("a handshake that does not finish in time closes silently, on either side")
     func handshakeTimeout() throws {
-        // Nothing at all arrives at the server.
+        // Nothing at all arrives at the server: CLIENT_HELLO has its own, shorter limit.
         var server = Peers.server()
-        #expect(server.tick(now: Self.t0 + 9.9).isEmpty)
-        #expect(server.tick(now: Self.t0 + 10) == [.closed(.timeout)])
+        #expect(server.handshake.awaitsClientHello)
+        #expect(server.tick(now: Self.t0 + 1.9).isEmpty)
+        #expect(server.tick(now: Self.t0 + 2) == [.closed(.timeout)])
         #expect(server.outbound.isEmpty && server.isClosed && server.nextDeadline == nil)
 
         // CLIENT_HELLO arrives, HANDSHAKE_INIT never does: nothing after SERVER_HELLO.
@@ -331,6 +340,8 @@ struct ConnectionPumpTests {
         _ = server.receive(client.takeOutbound(), now: Self.t0 + 1)
         let serverHello = server.takeOutbound()
         #expect(serverHello.count == 152)
+        #expect(!server.handshake.awaitsClientHello && server.nextDeadline == Self.t0 + 10)
+        #expect(server.tick(now: Self.t0 + 9.9).isEmpty)
         #expect(server.tick(now: Self.t0 + 10) == [.closed(.timeout)])
         #expect(server.outbound.isEmpty)
 
@@ -403,7 +414,10 @@ struct ConnectionPumpTests {
     @Test("nextDeadline: handshake limit, then session idle, stream idle, heartbeat and key age")
     func deadlines() throws {
         var pump = Pump(client: Peers.client(), server: Peers.server())
-        #expect(pump.server.nextDeadline == Self.t0 + 10)
+        #expect(pump.server.nextDeadline == Self.t0 + 2, "CLIENT_HELLO within 2 s")
+        _ = pump.server.receive(pump.client.takeOutbound(), now: Self.t0)
+        #expect(pump.server.nextDeadline == Self.t0 + 10, "the whole handshake within 10 s")
+        _ = pump.client.receive(pump.server.takeOutbound(), now: Self.t0)
         pump.run()
         #expect(pump.server.nextDeadline == Self.t0 + 45)
         #expect(pump.client.nextDeadline == Self.t0 + 15)
@@ -411,7 +425,10 @@ struct ConnectionPumpTests {
         _ = pump.client.sendData(stream: 2, payload: [1], now: pump.now)
         pump.run()
         #expect(pump.server.nextDeadline == Self.t0 + 35, "stream idle from its DATA at +5")
-        #expect(pump.client.nextDeadline == Self.t0 + 20, "heartbeat from the last send")
+        #expect(pump.client.nextDeadline == Self.t0 + 15, "a PING when nothing was heard for a heartbeat")
+        _ = pump.server.sendData(stream: 2, payload: [2], now: pump.now)
+        pump.run()
+        #expect(pump.client.nextDeadline == Self.t0 + 20, "heartbeat from the last send and the last frame heard")
         pump.client.close(code: .normal, reason: "", now: pump.now)
         #expect(pump.client.nextDeadline == nil)
     }

@@ -205,10 +205,12 @@ struct TokenTests {
     @Test("checks run in section 3.5's order: the first failing step decides the code")
     func order() {
         let expired = "1000"
-        // 1 before 2: broken claims and a wrong signature -> the structure is reported.
+        // 2 before 1 (the note to 3.5; both AUTH_FAILED): broken claims under a wrong signature
+        // are refused on the signature, before any JSON is read; under the right one, on the claims.
         let broken = Self.verify(Self.token(claims: Self.claims(iat: #""x""#), secret: SecretBytes([UInt8](repeating: 1, count: 32))))
         #expect(broken.failureValue?.code == .authFailed)
-        #expect(broken.failureValue?.reason != "bad signature")
+        #expect(broken.failureValue?.reason == "bad signature")
+        #expect(Self.verify(Self.token(claims: Self.claims(iat: #""x""#))).failureValue?.reason == "malformed token claims")
         // 2 before 4: a wrong signature on an expired token -> AUTH_FAILED.
         #expect(Self.code(Self.token(claims: Self.claims(exp: expired), secret: SecretBytes([UInt8](repeating: 1, count: 32)))) == .authFailed)
         // 3 before 4: a bad sub on an expired token -> AUTH_FAILED.

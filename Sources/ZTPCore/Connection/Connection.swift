@@ -94,10 +94,10 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
             switch step {
             case .pending:
                 break
-            case .established(let info, let sealer, let opener, let limits):
+            case .established(let info, let sealer, let opener, let limits, let endsAt):
                 session = info
                 phase = .established(SessionEngine(role: Handshake.localRole, parameters: info.parameters, limits: limits,
-                                                   sealer: sealer, opener: opener, now: now))
+                                                   sealer: sealer, opener: opener, now: now, endsAt: endsAt))
                 events.append(.established(info))
             case .rejected(let reason):
                 phase = .closed

@@ -23,7 +23,7 @@ public struct ClientHandshake: HandshakeMachine {
         /// CLIENT_HELLO sent; waiting for SERVER_HELLO.
         case awaitingServerHello(clientHello: [UInt8], ephemeral: X25519.KeyPair)
         /// HANDSHAKE_INIT sent; waiting for HANDSHAKE_ACK or CLOSE.
-        case awaitingAck(sealer: FrameSealer, opener: FrameOpener, serverKey: [UInt8])
+        case awaitingAck(sealer: FrameSealer, opener: FrameOpener, serverKey: [UInt8], sessionID: String)
         case done
     }
 
@@ -55,7 +55,7 @@ public struct ClientHandshake: HandshakeMachine {
             }
             try receiveServerHello(frame, clientHello: clientHello, ephemeral: ephemeral, out: &out)
             return .pending
-        case .awaitingAck(let sealer, var opener, _):
+        case .awaitingAck(let sealer, var opener, _, let sessionID):
             // Only HANDSHAKE_ACK or CLOSE(0) may come now; the header shows it before the nonce
             // is checked (section 2.0), so anything else gets CLOSE(PROTOCOL_ERROR).
             let type = frame.header.type
@@ -67,9 +67,15 @@ public struct ClientHandshake: HandshakeMachine {
             switch try Frame(header: frame.header, plaintext: plaintext) {
             case .handshakeAck(let parameters):
                 let ack = try HandshakeAcknowledgement(parsing: parameters)
+                // "The client MUST check that session equals the sid it derived; otherwise it
+                // is a protocol error (CLOSE with PROTOCOL_ERROR under k_c2s)." The throw leaves
+                // the machine as it was before this frame, so the connection can seal that CLOSE.
+                guard ConstantTime.equal(Array(ack.sessionID.utf8), Array(sessionID.utf8)) else {
+                    throw .protocolError(.sessionMismatch, "HANDSHAKE_ACK names another session")
+                }
                 let info = SessionInfo(sessionID: ack.sessionID, clientID: ack.clientID, role: ack.role,
                                        tokenID: "", tokenExpiresAt: 0, parameters: ack.parameters)
-                return .established(info, sealer: sealer, opener: opener, limits: limits)
+                return .established(info, sealer: sealer, opener: opener, limits: limits, endsAt: nil)
             case .close(0, let code, let reason):
                 return .rejected(.peerClosed(code, reason: String(decoding: reason, as: UTF8.self)))
             default:
@@ -103,13 +109,14 @@ public struct ClientHandshake: HandshakeMachine {
         let keys = KeySchedule(dh: dh, clientHello: clientHello, serverHello: Array(frame.bytes))
         var sealer = FrameSealer(key: keys.clientToServer)
         sealer.seal(.handshakeInit(token: token), appendingTo: &out)
-        state = .awaitingAck(sealer: sealer, opener: FrameOpener(key: keys.serverToClient), serverKey: identityKey)
+        state = .awaitingAck(sealer: sealer, opener: FrameOpener(key: keys.serverToClient), serverKey: identityKey,
+                             sessionID: keys.sessionIDHex)
     }
 
     public mutating func sealClose(code: CloseCode, reason: [UInt8], out: inout [UInt8]) -> Bool {
-        guard case .awaitingAck(var sealer, let opener, let key) = state else { return false }
+        guard case .awaitingAck(var sealer, let opener, let key, let sessionID) = state else { return false }
         sealer.seal(.close(stream: 0, code: code, reason: reason), appendingTo: &out)
-        state = .awaitingAck(sealer: sealer, opener: opener, serverKey: key)
+        state = .awaitingAck(sealer: sealer, opener: opener, serverKey: key, sessionID: sessionID)
         return true
     }
 }

@@ -23,8 +23,9 @@ public protocol HandshakeMachine: Sendable {
 public enum HandshakeStep: Sendable {
     /// Waiting for the peer's next frame.
     case pending
-    /// Done: the session runs with these keys and parameters.
-    case established(SessionInfo, sealer: FrameSealer, opener: FrameOpener, limits: SessionLimits)
+    /// Done: the session runs with these keys and parameters; `endsAt` (monotonic seconds) is
+    /// when the server ends it with TOKEN_EXPIRED (section 5), nil on the client.
+    case established(SessionInfo, sealer: FrameSealer, opener: FrameOpener, limits: SessionLimits, endsAt: Double?)
     /// Refused; a CLOSE with this code was written to `out` (server) or received (client).
     case rejected(ConnectionCloseReason)
 }
@@ -40,6 +41,8 @@ public struct SessionLimits: Sendable, Equatable {
     /// Give credit back as soon as a message is delivered (server handlers consume at once),
     /// or only when the application reports consumption (a client whose reader may stall).
     public var automaticCredit = true
+    /// What the peer may send of frames that move no data (`FloodGuard`).
+    public var floods = FloodBudgets()
 
     public init() {}
 }

@@ -9,6 +9,9 @@ public struct ServerHandshake: HandshakeMachine {
         public var parameters = SessionParameters()
         /// Seconds from accept until HANDSHAKE_INIT must have arrived whole (section 3.7).
         public var handshakeTimeout: Double = 10
+        /// Seconds from accept until CLIENT_HELLO must have arrived, inside `handshakeTimeout`:
+        /// a connection that says nothing gives its handshake slot back quickly.
+        public var clientHelloTimeout: Double = 2
         public var limits = SessionLimits()
 
         public init() {}
@@ -26,19 +29,38 @@ public struct ServerHandshake: HandshakeMachine {
     private let configuration: Configuration
     private let identity: Ed25519.KeyPair
     private let verifier: TokenVerifier
+    /// The last word on a token that passed 3.5: nil admits the session, a code refuses it in
+    /// place of HANDSHAKE_ACK (TOO_MANY_SESSIONS at the per-client cap). The server reserves the
+    /// session's place here, so the cap holds for handshakes that finish together.
+    private let sessionAdmission: @Sendable (TokenClaims) -> CloseCode?
     private var state: State
-    public let deadline: Double?
+    private let acceptedAt: Double
     /// Why the token was refused, for the audit log (never the token itself).
     public private(set) var authenticationFailure: TokenVerifier.Failure?
 
     /// - Parameter ephemeral: this connection's X25519 pair; fresh unless a test fixes it.
     public init(configuration: Configuration, identity: Ed25519.KeyPair, verifier: TokenVerifier,
-                acceptedAt: Double, ephemeral: X25519.KeyPair? = nil) {
+                acceptedAt: Double, ephemeral: X25519.KeyPair? = nil,
+                sessionAdmission: @escaping @Sendable (TokenClaims) -> CloseCode? = { _ in nil }) {
         self.configuration = configuration
         self.identity = identity
         self.verifier = verifier
+        self.sessionAdmission = sessionAdmission
+        self.acceptedAt = acceptedAt
         state = .awaitingClientHello(ephemeral: ephemeral)
-        deadline = acceptedAt + configuration.handshakeTimeout
+    }
+
+    /// Section 3.7's limit, and before it the shorter one for CLIENT_HELLO.
+    public var deadline: Double? {
+        let whole = acceptedAt + configuration.handshakeTimeout
+        if awaitsClientHello { return min(whole, acceptedAt + configuration.clientHelloTimeout) }
+        return whole
+    }
+
+    /// True until CLIENT_HELLO has arrived (a timeout then means the peer never spoke).
+    public var awaitsClientHello: Bool {
+        if case .awaitingClientHello = state { return true }
+        return false
     }
 
     public mutating func receive(_ frame: FrameDecoder.RawFrame, now: Double, out: inout [UInt8]) throws(ZTPError) -> HandshakeStep {
@@ -55,7 +77,7 @@ public struct ServerHandshake: HandshakeMachine {
             }
             let token = try opener.open(frame)
             state = .done
-            return receiveHandshakeInit(token: token, keys: keys, sealer: sealer, opener: opener, out: &out)
+            return receiveHandshakeInit(token: token, now: now, keys: keys, sealer: sealer, opener: opener, out: &out)
         case .done:
             preconditionFailure("the connection stops feeding a finished handshake")
         }
@@ -77,7 +99,7 @@ public struct ServerHandshake: HandshakeMachine {
         state = .awaitingInit(keys: keys, sealer: FrameSealer(key: keys.serverToClient), opener: FrameOpener(key: keys.clientToServer))
     }
 
-    private mutating func receiveHandshakeInit(token: [UInt8], keys: KeySchedule, sealer: FrameSealer,
+    private mutating func receiveHandshakeInit(token: [UInt8], now: Double, keys: KeySchedule, sealer: FrameSealer,
                                                opener: FrameOpener, out: inout [UInt8]) -> HandshakeStep {
         var sealer = sealer
         switch verifier.verify(token) {
@@ -87,12 +109,18 @@ public struct ServerHandshake: HandshakeMachine {
                         appendingTo: &out)
             return .rejected(.local(failure.code))
         case .success(let claims):
+            if let refusal = sessionAdmission(claims) {
+                sealer.seal(.close(stream: 0, code: refusal, reason: Frame.closeReason(ServerHandshake.reason(for: refusal))),
+                            appendingTo: &out)
+                return .rejected(.local(refusal))
+            }
             let info = SessionInfo(sessionID: keys.sessionIDHex, clientID: claims.subject, role: claims.role,
                                    tokenID: claims.id, tokenExpiresAt: claims.expiresAt, parameters: configuration.parameters)
             let ack = HandshakeAcknowledgement(sessionID: info.sessionID, clientID: info.clientID, role: info.role,
                                                parameters: configuration.parameters)
             sealer.seal(.handshakeAck(parameters: ack.json), appendingTo: &out)
-            return .established(info, sealer: sealer, opener: opener, limits: configuration.limits)
+            return .established(info, sealer: sealer, opener: opener, limits: configuration.limits,
+                                 endsAt: now + verifier.secondsLeft(claims))
         }
     }
 
@@ -104,6 +132,7 @@ public struct ServerHandshake: HandshakeMachine {
         case .tokenExpired: return "token expired"
         case .tokenRevoked: return "token revoked"
         case .unknownRole: return "unknown role"
+        case .tooManySessions: return "too many sessions"
         default: return code.name.lowercased()
         }
     }

@@ -8,18 +8,22 @@ extension SessionEngine {
         case .close(0, let code, let reason):
             events.append(.closed(.peerClosed(code, reason: String(decoding: reason, as: UTF8.self))))
         case .close(let stream, let code, let reason):
+            try floodGuard.record(.streamChurn, now: now)
             // "WINDOW_UPDATE or CLOSE for a stream that is not open is ignored (it may cross a close)."
             if removeStream(stream) != nil {
                 events.append(.streamClosed(stream, code, reason: String(decoding: reason, as: UTF8.self), byPeer: true))
             }
         case .windowUpdate(let stream, let increment):
+            try floodGuard.record(.windowUpdate, now: now)
             try receiveWindowUpdate(stream: stream, increment: Int(increment), now: now, out: &out, events: &events)
         case .ping(let opaque):
+            try floodGuard.record(.ping, now: now)
             seal(.pong(opaque: opaque), now: now, into: &out)
         case .pong(let opaque):
             // "A PONG that answers no PING is ignored."
             if matchPong(opaque) { events.append(.pong(opaque)) }
         case .keyUpdate:
+            try floodGuard.record(.keyUpdate, now: now)
             noteKeyUpdateReceived()
         case .handshakeInit, .handshakeAck, .clientHello, .serverHello:
             throw .protocolError(.unexpectedFrame, "\(frame.type) after the handshake")
@@ -28,12 +32,14 @@ extension SessionEngine {
 
     private mutating func receiveData(stream: UInt32, payload: [UInt8], now: Double, admission: (UInt32) -> CloseCode?,
                                       out: inout [UInt8], events: inout [ConnectionEvent]) throws(ZTPError) {
+        if payload.isEmpty { try floodGuard.record(.emptyData, now: now) }
         if streams[stream] == nil {
             switch role {
             case .client:
                 // "DATA that arrives at the client for a stream it has closed is discarded."
                 return
             case .server:
+                try floodGuard.record(.streamChurn, now: now)
                 // Section 4: unknown handler, then role, then max_streams; the session goes on.
                 let refusal = admission(stream) ?? (streams.count >= parameters.maxStreams ? .tooManyStreams : nil)
                 if let refusal {

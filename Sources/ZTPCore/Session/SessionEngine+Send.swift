@@ -55,6 +55,7 @@ extension SessionEngine {
             state.framesOut += 1
         }
         seal(.data, stream: stream, plaintext: payload, now: now, into: &out)
+        floodGuard.dataSent()
     }
 
     /// Sends queued messages of `stream` that the window now admits. Returns true when the

@@ -23,16 +23,26 @@ struct SessionEngine: Sendable {
     private(set) var statistics = SessionStatistics()
     /// PING payloads sent and not yet answered (a few at most; see `ping`).
     private var outstandingPings: [[UInt8]] = []
+    /// When this side last sent a PING (the client pings a silent server once per heartbeat).
+    var lastPing: Double
+    /// Server: when the token expires and the session with it (section 5).
+    let endsAt: Double?
+    /// The peer's budgets for frames that move no data.
+    var floodGuard: FloodGuard
 
-    init(role: Role, parameters: SessionParameters, limits: SessionLimits, sealer: FrameSealer, opener: FrameOpener, now: Double) {
+    init(role: Role, parameters: SessionParameters, limits: SessionLimits, sealer: FrameSealer, opener: FrameOpener, now: Double,
+         endsAt: Double? = nil) {
         self.role = role
         self.parameters = parameters
         self.limits = limits
         self.sealer = sealer
         self.opener = opener
+        self.endsAt = endsAt
         lastReceived = now
         lastSent = now
+        lastPing = now
         sendKeySince = now
+        floodGuard = FloodGuard(limits.floods, now: now)
     }
 
     /// Seals one frame into `out`, keeping counters and the key-update rule in one place.
@@ -64,6 +74,7 @@ struct SessionEngine: Sendable {
         // Remember a handful; older unanswered ones are forgotten (a PONG for them is ignored).
         if outstandingPings.count >= 8 { outstandingPings.removeFirst() }
         outstandingPings.append(opaque)
+        lastPing = now
         seal(.ping(opaque: opaque), now: now, into: &out)
     }
 

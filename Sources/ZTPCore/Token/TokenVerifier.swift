@@ -32,19 +32,33 @@ public struct TokenVerifier: Sendable {
         public var reason: String
     }
 
+    /// Seconds from now until the token's `exp` (negative once it has passed).
+    public func secondsLeft(_ claims: TokenClaims) -> Double {
+        Double(claims.expiresAt) - now()
+    }
+
     public func verify(_ token: [UInt8]) -> Result<TokenClaims, Failure> {
         func fail(_ code: CloseCode, _ reason: String) -> Result<TokenClaims, Failure> {
             .failure(Failure(code: code, reason: reason))
         }
         guard token.count <= TokenVerifier.maxTokenBytes else { return fail(.authFailed, "token too long") }
-        // 1. Structure: three base64url parts, JSON objects, alg exactly HS256, typed claims.
-        //    A third dot lands in the signature part, which base64url decoding then refuses.
+        // Steps 1 and 2 end with the same code, so the signature is checked first (the note to
+        // 3.5): bytes from a peer that does not hold the secret never reach the JSON reader.
+        // Only the dots are found and the signature part decoded before the HMAC; a third dot
+        // lands in the signature part, which base64url decoding then refuses.
         let dot = UInt8(ascii: ".")
         guard let firstDot = token.firstIndex(of: dot),
               let secondDot = token[(firstDot + 1)...].firstIndex(of: dot),
-              let headerBytes = Base64URL.decode(token[..<firstDot]),
-              let claimBytes = Base64URL.decode(token[(firstDot + 1)..<secondDot]),
               let signature = Base64URL.decode(token[(secondDot + 1)...]) else {
+            return fail(.authFailed, "malformed token")
+        }
+        // 2. Signature over the first two parts as sent, compared in constant time.
+        guard HMACSHA256.verify(signature, message: Array(token[..<secondDot]), key: secret) else {
+            return fail(.authFailed, "bad signature")
+        }
+        // 1. Structure: base64url parts, JSON objects, alg exactly HS256, typed claims.
+        guard let headerBytes = Base64URL.decode(token[..<firstDot]),
+              let claimBytes = Base64URL.decode(token[(firstDot + 1)..<secondDot]) else {
             return fail(.authFailed, "malformed token")
         }
         guard let header = FlatJSONObject(headerBytes), let alg = header.string("alg") else {
@@ -54,10 +68,6 @@ public struct TokenVerifier: Sendable {
         guard let object = FlatJSONObject(claimBytes),
               let claims = Claims(object) else {
             return fail(.authFailed, "malformed token claims")
-        }
-        // 2. Signature, compared in constant time.
-        guard HMACSHA256.verify(signature, message: Array(token[..<secondDot]), key: secret) else {
-            return fail(.authFailed, "bad signature")
         }
         // 3. Client id pattern.
         guard TokenClaims.isValidClientID(claims.sub) else { return fail(.authFailed, "bad client id") }

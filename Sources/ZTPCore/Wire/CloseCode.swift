@@ -18,11 +18,12 @@ public struct CloseCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let terminated = CloseCode(rawValue: 11)
     public static let unknownRole = CloseCode(rawValue: 12)
     public static let slowConsumer = CloseCode(rawValue: 13)
+    public static let tooManySessions = CloseCode(rawValue: 14)
 
     private static let names = [
         "NORMAL", "IDLE_TIMEOUT", "PROTOCOL_ERROR", "AUTH_FAILED", "TOKEN_EXPIRED", "TOKEN_REVOKED",
         "FORBIDDEN", "FLOW_CONTROL_ERROR", "TOO_MANY_STREAMS", "UNKNOWN_STREAM", "SERVER_SHUTDOWN",
-        "TERMINATED", "UNKNOWN_ROLE", "SLOW_CONSUMER",
+        "TERMINATED", "UNKNOWN_ROLE", "SLOW_CONSUMER", "TOO_MANY_SESSIONS",
     ]
 
     /// The spec's name, e.g. `AUTH_FAILED`, or `CODE_<n>` for codes this version does not define.

@@ -16,10 +16,26 @@ public struct ServerConfiguration: Sendable {
     public var maxSessions = 10_000
     /// Connections still in their handshake at most: a flood of hellos cannot take the
     /// server's CPU (each costs two X25519 operations and a signature) from live sessions.
-    public var maxPendingHandshakes = 256
-    /// New connections per second from one source address, with this burst.
-    public var handshakesPerSecondPerAddress: Double = 50
-    public var handshakeBurstPerAddress: Double = 100
+    public var maxHandshakes = 1024
+    /// Handshakes in progress from one source address at most, once the server is under load.
+    public var maxHandshakesPerAddress = 8
+    /// New connections per second from one source address (burst: two seconds' worth), once
+    /// the server is under load; 0 turns the rate limit off.
+    public var connectionRatePerAddress: Double = 50
+    /// Apply the per-address limits always, not only under load (more than half of
+    /// `maxHandshakes` in progress). Many real clients share one address (NAT, a proxy), so
+    /// by default one busy address is only held back when others need the room.
+    public var addressLimitsAlways = false
+    /// Sessions of one client id at once; past it the handshake ends with TOO_MANY_SESSIONS.
+    public var maxSessionsPerClient = 64
+    /// Seconds from accept until CLIENT_HELLO must have arrived (inside `handshakeTimeout`).
+    public var clientHelloTimeout: Double = 2
+    /// Budgets for frames that move no data (PING, empty DATA, WINDOW_UPDATE, stream churn,
+    /// KEY_UPDATE); past one the session is closed with PROTOCOL_ERROR naming it.
+    public var floodBudgets = FloodBudgets()
+    /// Chat deliveries one sender may have queued on other sessions' event loops and not yet
+    /// done; past it the sender's input waits (TCP pushes back) until they are.
+    public var chatDeliveriesPerSender = 4096
     /// Bytes written to a peer and not yet taken by its TCP stack, per session. A session past
     /// it has stopped reading and is closed with SLOW_CONSUMER instead of growing memory.
     public var outboundLimit = 4 << 20
@@ -41,7 +57,12 @@ public struct ServerConfiguration: Sendable {
         if !(1...65535).contains(port) && port != 0 { return "port must be 0 to 65535" }
         if handshakeTimeout <= 0 { return "handshake timeout must be positive" }
         if maxSessions < 1 { return "max sessions must be at least 1" }
-        if maxPendingHandshakes < 1 { return "max pending handshakes must be at least 1" }
+        if maxHandshakes < 1 { return "max handshakes must be at least 1" }
+        if maxHandshakesPerAddress < 1 { return "max handshakes per address must be at least 1" }
+        if !(connectionRatePerAddress >= 0) || !connectionRatePerAddress.isFinite { return "connection rate per address must be 0 or more" }
+        if maxSessionsPerClient < 1 { return "max sessions per client must be at least 1" }
+        if !(clientHelloTimeout > 0) { return "client hello timeout must be positive" }
+        if chatDeliveriesPerSender < 1 { return "chat deliveries per sender must be at least 1" }
         if queuedBytesLimit < 1 << 20 { return "queued bytes limit must be at least 1 MiB" }
         return nil
     }
@@ -50,6 +71,8 @@ public struct ServerConfiguration: Sendable {
         var configuration = ServerHandshake.Configuration()
         configuration.parameters = parameters
         configuration.handshakeTimeout = handshakeTimeout
+        configuration.clientHelloTimeout = clientHelloTimeout
+        configuration.limits.floods = floodBudgets
         configuration.limits.queuedBytes = queuedBytesLimit
         configuration.limits.keyUpdateFrames = keyUpdateFrames
         configuration.limits.keyUpdateSeconds = keyUpdateSeconds

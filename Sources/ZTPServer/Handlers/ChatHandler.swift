@@ -7,7 +7,8 @@ import ZTPCore
 ///
 /// Each recipient queues on its own event loop, bounded by its session's queue limit, so one
 /// slow client never delays the others; past the bound that recipient's stream 1 is closed
-/// with SLOW_CONSUMER and not counted.
+/// with SLOW_CONSUMER and not counted. A sender's deliveries in flight are bounded too (see
+/// `StreamContext.fanOut`), so one sender cannot grow the other event loops' task queues.
 public struct ChatHandler: StreamHandler {
     public static let streamID: UInt32 = 1
     public let kind = "chat"
@@ -19,7 +20,8 @@ public struct ChatHandler: StreamHandler {
             return stream.reply("error: invalid UTF-8")
         }
         let line: String
-        let recipients: [SessionHandle]
+        // Looked up when the fan-out starts, which may be after this sender's earlier ones.
+        let recipients: @Sendable () -> [SessionHandle]
         if text.hasPrefix("@") {
             let body = text.dropFirst()
             guard let space = body.firstIndex(of: " "), space != body.startIndex,
@@ -29,24 +31,27 @@ public struct ChatHandler: StreamHandler {
             let target = String(body[..<space])
             line = "\(stream.clientID) (private): \(content)"
             // "A private message never goes back to the sending session itself."
-            recipients = stream.services.registry.sessions(clientID: target).filter { $0.id != stream.sessionID }
+            let registry = stream.services.registry, sender = stream.sessionID
+            recipients = { registry.sessions(clientID: target).filter { $0.id != sender } }
         } else {
             line = "\(stream.clientID): \(text)"
-            recipients = stream.services.registry.allSessions().filter { $0.id != stream.sessionID }
+            let registry = stream.services.registry, sender = stream.sessionID
+            recipients = { registry.allSessions().filter { $0.id != sender } }
         }
         let bytes = Array(line.utf8)
         guard bytes.count <= FrameType.maxDataPayload else {
             return stream.reply("error: message too long")
         }
         let policy = stream.services.policy
-        let deliveries = recipients.filter { policy.may($0.role, use: ChatHandler.streamID) }
-            .map { $0.deliver(stream: ChatHandler.streamID, message: bytes) }
-        EventLoopFuture.whenAllComplete(deliveries, on: stream.eventLoop).whenSuccess { results in
+        stream.fanOut({
+            recipients().filter { policy.may($0.role, use: ChatHandler.streamID) }
+                .map { $0.deliver(stream: ChatHandler.streamID, message: bytes) }
+        }, completed: { results in
             let delivered = results.reduce(0) { count, result in
                 if case .success(true) = result { return count + 1 }
                 return count
             }
             stream.reply("ok: delivered to \(delivered)")
-        }
+        })
     }
 }

@@ -9,6 +9,10 @@ import ZTPCore
 /// keeps the registry and metrics informed. Handler replies are flushed once per read batch;
 /// the core's own bytes (credit, PONG, CLOSE) at the end of the read that produced them, so
 /// that credit is not held back behind a batch of reads.
+///
+/// Once it decides to end the connection (any CLOSE on stream 0, a refusal, a disconnect) it
+/// leaves the registry, stops its timer and its reads at once, and closes TCP when the last
+/// bytes are out or after `closeDeadline`, whichever comes first (section 2.0).
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -20,7 +24,15 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var remoteAddress = "unknown"
     /// Holding a handshake slot in the gate and the registry.
     private var holdsHandshakeSlot = false
+    /// Listed in the registry (from `established` until the decision to close).
+    private var registered = false
     private var timer: Scheduled<Void>?
+    /// Closes TCP if the final bytes have not gone out in time.
+    private var closeTimer: Scheduled<Void>?
+    /// Chat deliveries this session has started on other sessions and that have not finished.
+    private var deliveriesInFlight = 0
+    /// Chat fan-outs waiting for `deliveriesInFlight` to fall; while any wait, input is paused.
+    private var heldFanOuts = CircularBuffer<FanOut>()
     private var timerDeadline = Double.infinity
     private var inReadBatch = false
     private var closing = false
@@ -38,8 +50,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         let now = monotonicNow()
         acceptedAt = now
         wallOffset = Date().timeIntervalSince1970 - now
+        let registry = services.registry
+        // The per-client cap is taken after the token check passes, as a reservation that the
+        // session's registration then holds (released by `remove`).
         let handshake = ServerHandshake(configuration: services.configuration.handshakeConfiguration,
-                                        identity: services.identity, verifier: services.verifier, acceptedAt: now)
+                                        identity: services.identity, verifier: services.verifier, acceptedAt: now,
+                                        sessionAdmission: { claims in
+                                            registry.reserveSession(clientID: claims.subject) ? nil : .tooManySessions
+                                        })
         connection = ServerConnection(server: handshake, admission: services.router.admission(policy: services.policy))
     }
 
@@ -55,13 +73,15 @@ final class ConnectionHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        switch services.gate.admit(address: remoteAddress, now: acceptedAt) {
+        let decision = services.gate.admit(address: remoteAddress, now: acceptedAt)
+        switch decision {
         case .admitted:
             holdsHandshakeSlot = true
             scheduleTimer()
-        case .tooManyPending, .rateLimited:
+        case .tooManyHandshakes, .tooManyFromAddress, .rateLimited:
             services.registry.handshakeEnded()
             services.metrics.handshake("rate_limited")
+            services.metrics.peerLimit(decision.reason)
             closing = true
             context.close(promise: nil)
         }
@@ -86,10 +106,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        closeTimer?.cancel()
+        closeTimer = nil
+        heldFanOuts.removeAll()
         releaseHandshakeSlot()
-        if let handle {
-            services.registry.remove(handle)
-            services.metrics.sessionsActive.decrement()
+        if handle != nil {
+            leaveRegistry()
             // Still open: the connection ended without a CLOSE (a CLOSE ended them in `finish`).
             endOpenStreams(code: nil)
             if !closing { services.metrics.sessionClosed("disconnected") }
@@ -107,7 +129,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     // MARK: Core events
 
     private func handle(_ events: [ConnectionEvent]) {
-        for event in events {
+        // Once this side has decided to close (e.g. the revocation check in `established`),
+        // the rest of the batch is not acted on.
+        for event in events where !closing {
             switch event {
             case .established(let info):
                 established(info)
@@ -135,15 +159,26 @@ final class ConnectionHandler: ChannelInboundHandler {
         services.metrics.handshake("ok")
         services.metrics.handshakeDuration.recordSeconds(monotonicNow() - acceptedAt)
         services.metrics.sessionsOpened.increment()
+        guard let context else {
+            services.registry.cancelReservation(clientID: info.clientID)
+            return
+        }
         services.metrics.sessionsActive.increment()
-        guard let context else { return }
         let handle = SessionHandle(info: info, remoteAddress: remoteAddress,
                                    connectedAt: Date(timeIntervalSince1970: acceptedAt + wallOffset),
                                    eventLoop: context.eventLoop, connection: self)
         self.handle = handle
         services.registry.register(handle)
+        registered = true
         services.logger.info("session established", metadata: ["session": "\(info.sessionID)", "client": "\(info.clientID)",
                                                                 "role": "\(info.role)", "remote": "\(remoteAddress)"])
+        // Section 3.5: a revocation that ran between the token check and the registration
+        // found no session to close; now that the session is visible, look again. (The
+        // revocation path adds to the list before it looks for sessions, so one of the two
+        // always sees the other.)
+        if services.revocations.contains(info.tokenID) {
+            _ = closeSession(code: .tokenRevoked, reason: "token revoked")
+        }
     }
 
     /// - Parameter code: nil when the connection ended without a CLOSE.
@@ -165,11 +200,17 @@ final class ConnectionHandler: ChannelInboundHandler {
             switch reason {
             case .local(let code):
                 services.metrics.handshake(code.name.lowercased())
+                if code == .tooManySessions { services.metrics.peerLimit("sessions_per_client") }
                 if let failure = connection.handshake.authenticationFailure {
                     services.onAuthenticationFailure(remoteAddress, failure)
                 }
             case .timeout:
-                services.metrics.handshake("timeout")
+                if connection.handshake.awaitsClientHello {
+                    services.metrics.handshake("client_hello_timeout")
+                    services.metrics.peerLimit("client_hello_timeout")
+                } else {
+                    services.metrics.handshake("timeout")
+                }
             case .protocolError(let error):
                 services.metrics.handshake("protocol_error")
                 services.metrics.protocolError(error.kind)
@@ -187,21 +228,39 @@ final class ConnectionHandler: ChannelInboundHandler {
         closeTransport()
     }
 
-    /// Writes what the core still has (a final CLOSE), then closes TCP once it is out.
+    /// Section 2.0: "A side that has sent CLOSE on stream 0 closes TCP within 2 seconds,
+    /// whether or not its peer has taken what was written." The timer fires with room to spare.
+    static let closeDeadline: TimeAmount = .seconds(1)
+
+    /// Releases what the session holds, writes what the core still has (a final CLOSE), and
+    /// closes TCP once it is out or at `closeDeadline`, whichever is first.
     private func closeTransport() {
         guard !closing, let context else { return }
         closing = true
         timer?.cancel()
         timer = nil
+        heldFanOuts.removeAll()
+        leaveRegistry()
+        // Nothing more is read: a peer that keeps sending costs nothing while the close drains.
+        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
         let bytes = connection.takeOutbound()
         guard !bytes.isEmpty else {
             context.close(promise: nil)
             return
         }
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: promise)
         let channel = context.channel
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(bytes: bytes)), promise: promise)
         promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        closeTimer = context.eventLoop.scheduleTask(in: Self.closeDeadline) { channel.close(promise: nil) }
+    }
+
+    /// Takes the session out of the registry (at the decision to close, not when TCP is gone).
+    private func leaveRegistry() {
+        guard registered, let handle else { return }
+        registered = false
+        services.registry.remove(handle)
+        services.metrics.sessionsActive.decrement()
     }
 
     // MARK: Output
@@ -242,6 +301,42 @@ final class ConnectionHandler: ChannelInboundHandler {
             _ = closeStream(stream, code: .slowConsumer, reason: "slow consumer")
             return false
         }
+    }
+
+    /// Starts a chat fan-out of this session (as the sender), or holds it while the session's
+    /// deliveries in flight are at their bound; input pauses while any fan-out is held, so TCP
+    /// pushes back on the sender instead of other event loops' queues growing.
+    func fanOut(_ fanOut: FanOut) {
+        guard !closing else { return }
+        guard deliveriesInFlight >= services.configuration.chatDeliveriesPerSender || !heldFanOuts.isEmpty else {
+            return start(fanOut)
+        }
+        if heldFanOuts.isEmpty { setReading(false) }
+        services.metrics.chatFanOutsHeld.increment()
+        heldFanOuts.append(fanOut)
+    }
+
+    private func start(_ fanOut: FanOut) {
+        guard let context else { return }
+        let deliveries = fanOut.deliver()
+        deliveriesInFlight += deliveries.count
+        EventLoopFuture.whenAllComplete(deliveries, on: context.eventLoop).assumeIsolated().whenSuccess { results in
+            self.deliveriesInFlight -= deliveries.count
+            fanOut.completed(results)
+            self.startHeldFanOuts()
+        }
+    }
+
+    private func startHeldFanOuts() {
+        while !closing, deliveriesInFlight < services.configuration.chatDeliveriesPerSender, let next = heldFanOuts.popFirst() {
+            start(next)
+        }
+        if heldFanOuts.isEmpty, !closing { setReading(true) }
+    }
+
+    private func setReading(_ on: Bool) {
+        guard let context else { return }
+        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: on)
     }
 
     func closeStream(_ stream: UInt32, code: CloseCode, reason: String) -> Bool {
@@ -288,7 +383,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func releaseHandshakeSlot() {
         guard holdsHandshakeSlot else { return }
         holdsHandshakeSlot = false
-        services.gate.release()
+        services.gate.release(address: remoteAddress)
         services.registry.handshakeEnded()
     }
 
@@ -318,6 +413,14 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func date(_ monotonic: Double) -> Date {
         Date(timeIntervalSince1970: monotonic + wallOffset)
     }
+}
+
+/// One chat message's delivery to its recipients, started when its sender has room.
+struct FanOut: Sendable {
+    /// Resolves the recipients and queues the message on each; one future per recipient.
+    let deliver: @Sendable () -> [EventLoopFuture<Bool>]
+    /// Called on the sender's loop with every delivery's result.
+    let completed: @Sendable ([Result<Bool, any Error>]) -> Void
 }
 
 /// Seconds on the monotonic clock, the time base the core's deadlines use.

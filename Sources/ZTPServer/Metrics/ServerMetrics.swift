@@ -18,6 +18,8 @@ public struct ServerMetrics: Sendable {
     let replayRejections = Counter(label: "ztp_replay_rejections_total")
     let slowConsumerCloses = Counter(label: "ztp_slow_consumer_closes_total")
     let connectionsRejected = Counter(label: "ztp_connections_rejected_total", dimensions: [("reason", "capacity")])
+    /// Chat messages whose fan-out waited because their sender had its most deliveries in flight.
+    let chatFanOutsHeld = Counter(label: "ztp_chat_fanouts_held_total")
 
     public init() {}
 
@@ -41,8 +43,16 @@ public struct ServerMetrics: Sendable {
         switch kind {
         case .decryptFailed: decryptFailures.increment()
         case .nonceMismatch: replayRejections.increment()
+        case .pingFlood, .emptyDataFlood, .windowUpdateFlood, .streamChurn, .keyUpdateFlood: peerLimit(kind.rawValue)
         default: break
         }
+    }
+
+    /// A per-peer budget refused something: `handshakes`, `handshakes_per_address`,
+    /// `connection_rate`, `sessions_per_client`, `client_hello_timeout`, or a flood kind
+    /// (`ping_flood`, `empty_data_flood`, `window_update_flood`, `stream_churn`, `key_update_flood`).
+    func peerLimit(_ reason: String) {
+        Counter(label: "ztp_peer_limit_refusals_total", dimensions: [("reason", reason)]).increment()
     }
 
     /// `reason` is a close code's name in lower case, or `disconnected` when TCP ended first.

@@ -10,6 +10,9 @@ public final class SessionRegistry: Sendable {
         var sessions: [String: SessionHandle] = [:]
         var byClient: [String: Set<String>] = [:]
         var byToken: [String: Set<String>] = [:]
+        /// Sessions per client id, counted from the handshake's reservation to the session's
+        /// removal, so the per-client cap holds for handshakes that finish together.
+        var perClient: [String: Int] = [:]
         /// Connections accepted and not yet authenticated or closed.
         var handshaking = 0
         var draining = false
@@ -17,9 +20,12 @@ public final class SessionRegistry: Sendable {
 
     private let state = Mutex(State())
     public let capacity: Int
+    /// Sessions of one client id at most.
+    public let perClientCapacity: Int
 
-    public init(capacity: Int) {
+    public init(capacity: Int, perClientCapacity: Int = .max) {
         self.capacity = capacity
+        self.perClientCapacity = perClientCapacity
     }
 
     /// Admits a new TCP connection unless sessions plus handshakes already fill the capacity
@@ -37,6 +43,23 @@ public final class SessionRegistry: Sendable {
         state.withLock { $0.handshaking -= 1 }
     }
 
+    /// Takes a place for a new session of `clientID`; false when the client is at its cap.
+    /// The place is given back by `remove` once the session is registered, or by
+    /// `cancelReservation` if it never is.
+    func reserveSession(clientID: String) -> Bool {
+        state.withLock { state in
+            let count = state.perClient[clientID, default: 0]
+            guard count < perClientCapacity else { return false }
+            state.perClient[clientID] = count + 1
+            return true
+        }
+    }
+
+    func cancelReservation(clientID: String) {
+        state.withLock { Self.releasePlace(clientID, in: &$0) }
+    }
+
+    /// Makes a session with a reserved place visible to lookups and the revocation path.
     func register(_ handle: SessionHandle) {
         state.withLock { state in
             state.sessions[handle.id] = handle
@@ -49,10 +72,19 @@ public final class SessionRegistry: Sendable {
         state.withLock { state in
             guard state.sessions[handle.id] === handle else { return }
             state.sessions[handle.id] = nil
+            Self.releasePlace(handle.clientID, in: &state)
             state.byClient[handle.clientID]?.remove(handle.id)
             if state.byClient[handle.clientID]?.isEmpty == true { state.byClient[handle.clientID] = nil }
             state.byToken[handle.tokenID]?.remove(handle.id)
             if state.byToken[handle.tokenID]?.isEmpty == true { state.byToken[handle.tokenID] = nil }
+        }
+    }
+
+    private static func releasePlace(_ clientID: String, in state: inout State) {
+        if let count = state.perClient[clientID], count > 1 {
+            state.perClient[clientID] = count - 1
+        } else {
+            state.perClient[clientID] = nil
         }
     }
 

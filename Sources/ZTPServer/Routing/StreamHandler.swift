@@ -48,6 +48,17 @@ public struct StreamContext: Sendable {
         _ = handle.closeStream(streamID, code: code, reason: reason)
     }
 
+    /// Runs a fan-out from this session to others (`deliver` returns one future per recipient)
+    /// within the session's bound on deliveries in flight; `completed` gets every result, on
+    /// this session's loop. Nothing runs if the session has ended.
+    func fanOut(_ deliver: @escaping @Sendable () -> [EventLoopFuture<Bool>],
+                completed: @escaping @Sendable ([Result<Bool, any Error>]) -> Void) {
+        _ = handle.withConnection { connection in
+            connection.fanOut(FanOut(deliver: deliver, completed: completed))
+            return true
+        }
+    }
+
     /// The session's event loop, for handlers that combine futures.
     public var eventLoop: any EventLoop { handle.eventLoop }
 }

@@ -26,7 +26,9 @@ enum APIScenario {
         let server = try ChildProcess(
             name: "ztp-server", executable: context.serverExecutable,
             arguments: ["--listen", "127.0.0.1:\(ztpPort)", "--http-listen", "127.0.0.1:\(httpPort)", "--data-dir", directory.path,
-                        "--no-demo-token", "--log-level", "warning", "--max-sessions", String(sizes.apiSessions + 100)],
+                        "--no-demo-token", "--log-level", "warning", "--max-sessions", String(sizes.apiSessions + 100),
+                        // One token for every session: the per-client cap would stop them at 64.
+                        "--max-sessions-per-client", String(sizes.apiSessions + 100)],
             environment: ["ZTP_ADMIN_KEY": adminKey], logDirectory: context.scratch)
         defer { server.stop() }
         try await waitUntilReady(httpPort: httpPort)

@@ -39,11 +39,11 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.maxSessions = maxSessions
         configuration.parameters.streamWindow = streamWindow
-        // The bench connects thousands of times from 127.0.0.1: the per-address rate limit
-        // would measure the limiter, not the handshake.
-        configuration.handshakesPerSecondPerAddress = 1e9
-        configuration.handshakeBurstPerAddress = 1e9
-        configuration.maxPendingHandshakes = 1024
+        // The bench connects thousands of times from 127.0.0.1 with one client id: per-address
+        // and per-client limits would measure the limiters, not the handshake.
+        configuration.connectionRatePerAddress = 0
+        configuration.maxHandshakesPerAddress = configuration.maxHandshakes
+        configuration.maxSessionsPerClient = max(1, maxSessions)
         let benchStreams: Set<UInt32> = [1, 2, SinkHandler.streamID, EchoHandler.streamID, SourceHandler.streamID]
         configuration.policy.roles[Self.role] = Policy.Role(streams: benchStreams.union(SinkHandler.moreStreamIDs),
                                                              commands: Policy.userCommands)

@@ -85,8 +85,9 @@ final class ChildProcess: Sendable {
     }
 
     /// Waits for the exit (SIGKILL after `timeout`, then a failure) and returns the output.
-    func finish(within timeout: Duration = .seconds(20)) async throws -> Result {
-        closeInput()
+    /// - Parameter closingInput: false to keep stdin open, for a child that must end by itself.
+    func finish(within timeout: Duration = .seconds(20), closingInput: Bool = true) async throws -> Result {
+        if closingInput { closeInput() }
         defer { try? FileManager.default.removeItem(at: directory) }
         if let status = await process.waitForExit(timeout: timeout) {
             return Result(status: status, stdout: stdout, stderr: stderr)

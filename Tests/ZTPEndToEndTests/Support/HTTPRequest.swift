@@ -4,11 +4,12 @@ struct HTTPExchange {
     var status: Int
     var body: String
 
-    static func send(_ method: String, _ path: String, port: Int, bearer: String? = nil) async throws -> HTTPExchange {
+    static func send(_ method: String, _ path: String, port: Int, bearer: String? = nil, json: String? = nil) async throws -> HTTPExchange {
         let connection = try await RawConnection.connect(port: port)
         var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         if let bearer { request += "Authorization: Bearer \(bearer)\r\n" }
-        request += "Content-Length: 0\r\n\r\n"
+        if let json { request += "Content-Type: application/json\r\n" }
+        request += "Content-Length: \((json ?? "").utf8.count)\r\n\r\n" + (json ?? "")
         try await connection.send(Array(request.utf8))
         guard await connection.waitForClose(within: .seconds(10)) else {
             await connection.close()

@@ -76,6 +76,15 @@ final class RawConnection: Sendable {
     func close() async {
         try? await channel.close()
     }
+
+    /// Stops taking bytes from the socket (a peer that stalls): the kernel's buffers fill, then
+    /// the sender's.
+    func stopReading() async throws {
+        try await channel.setOption(ChannelOptions.autoRead, value: false).get()
+    }
+
+    /// This side's port, to find the connection in the kernel's tables.
+    var localPort: Int { channel.localAddress?.port ?? 0 }
 }
 
 /// What arrived on a raw connection; shared by the channel handler and the test.

@@ -21,8 +21,8 @@ final class RawSession {
     }
 
     /// Connects and completes the handshake.
-    static func open(_ server: ServerProcess, token: String? = nil) async throws -> RawSession {
-        let raw = try await RawConnection.connect(port: server.port)
+    static func open(_ server: ServerProcess, token: String? = nil, from source: String? = nil) async throws -> RawSession {
+        let raw = try await RawConnection.connect(port: server.port, from: source)
         var connection = ClientConnection(token: Array((token ?? server.token(client: "raw", role: "user")).utf8),
                                           trust: .pinned(server.serverKey), now: clockNow(), handshakeTimeout: nil)
         try await raw.send(connection.takeOutbound())
@@ -66,6 +66,17 @@ final class RawSession {
     func sendPing() async throws {
         connection.ping([1, 2, 3, 4, 5, 6, 7, 8], now: clockNow())
         try await raw.send(connection.takeOutbound())
+    }
+
+    /// Lets the test drive the core directly (frames it seals go out with `flush`).
+    func withConnection<T>(_ body: (inout ClientConnection) -> T) -> T {
+        body(&connection)
+    }
+
+    /// Sends whatever the core has sealed so far.
+    func flush() async throws {
+        let bytes = connection.takeOutbound()
+        if !bytes.isEmpty { try await raw.send(bytes) }
     }
 
     /// Sends KEY_UPDATE and moves this side to its next send key (section 5).
