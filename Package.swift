@@ -53,7 +53,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .target(name: "ZTPManagement", dependencies: [
-            "CMicroHTTPD", "ZTPServer", "ZTPStore", "ZTPCore",
+            "CMicroHTTPD", "ZTPServer", "ZTPStore", "ZTPCore", "ZTPNIO",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

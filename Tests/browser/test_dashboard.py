@@ -156,8 +156,6 @@ def test_sessions_rates_totals_search_and_sort_by_rate(browser, server, start_cl
         chatter.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="defect 6 is server-side: the API's remote_address has no port "
-                   "(ConnectionHandler keeps only ipAddress; openapi.yaml says 'no port')")
 def test_two_clients_from_one_host_are_told_apart(browser, server, start_client):
     """Defect 6: remote addresses had no port, so two clients from one host looked the same."""
     start_client("port-1")

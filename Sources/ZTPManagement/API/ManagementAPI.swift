@@ -4,6 +4,7 @@ import Metrics
 import NIOCore
 import Prometheus
 import ZTPCore
+import ZTPNIO
 import ZTPServer
 import ZTPStore
 
@@ -99,7 +100,7 @@ struct ManagementAPI: Sendable {
         let info = ServerInfoJSON(
             version: ZTPVersion.current, proto: "ZTP/1", startedAt: services.startedAt,
             uptimeSeconds: Int(Date().timeIntervalSince(services.startedAt)),
-            ztpListen: listener.localAddress.map { Self.describe($0) } ?? "\(configuration.host):\(configuration.port)",
+            ztpListen: listener.localAddress?.hostPort ?? "\(configuration.host):\(configuration.port)",
             httpListen: httpListen, serverPublicKey: key.lowercaseHex,
             fingerprint: "SHA256:" + Array(SHA256.hash(key).prefix(8)).lowercaseHex, sessions: services.registry.count,
             limits: .init(maxStreams: parameters.maxStreams, streamWindow: parameters.streamWindow,
@@ -107,13 +108,6 @@ struct ManagementAPI: Sendable {
                           maxFrame: parameters.maxFrame, maxSessions: configuration.maxSessions,
                           handshakeTimeout: configuration.handshakeTimeout))
         return .json(info)
-    }
-
-    static func describe(_ address: NIOCore.SocketAddress) -> String {
-        switch address {
-        case .v6: return "[\(address.ipAddress ?? "::")]:\(address.port ?? 0)"
-        default: return "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
-        }
     }
 
     private func roles(_ request: HTTPRequest) throws -> HTTPResponse {

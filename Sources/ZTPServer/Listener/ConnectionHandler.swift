@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import ZTPCore
+import ZTPNIO
 
 /// Puts one ZTP connection on a NIO channel: bytes in, the core's events out, bytes back.
 ///
@@ -21,7 +22,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var connection: ServerConnection
     private var context: ChannelHandlerContext?
     private(set) var handle: SessionHandle?
+    /// The peer's IP: what admission limits and failed authentications are counted by.
     private var remoteAddress = "unknown"
+    /// The peer's `ip:port`: what the registry and logs show, so two clients behind one
+    /// address can be told apart.
+    private var remoteEndpoint = "unknown"
     /// Holding a handshake slot in the gate and the registry.
     private var holdsHandshakeSlot = false
     /// Listed in the registry (from `established` until the decision to close).
@@ -66,6 +71,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
         remoteAddress = context.remoteAddress?.ipAddress ?? "unknown"
+        remoteEndpoint = context.remoteAddress?.hostPort ?? "unknown"
         guard services.registry.admitConnection() else {
             services.metrics.connectionsRejected.increment()
             services.metrics.handshake("capacity")
@@ -164,14 +170,14 @@ final class ConnectionHandler: ChannelInboundHandler {
             return
         }
         services.metrics.sessionsActive.increment()
-        let handle = SessionHandle(info: info, remoteAddress: remoteAddress,
+        let handle = SessionHandle(info: info, remoteAddress: remoteEndpoint,
                                    connectedAt: Date(timeIntervalSince1970: acceptedAt + wallOffset),
                                    eventLoop: context.eventLoop, connection: self)
         self.handle = handle
         services.registry.register(handle)
         registered = true
         services.logger.info("session established", metadata: ["session": "\(info.sessionID)", "client": "\(info.clientID)",
-                                                                "role": "\(info.role)", "remote": "\(remoteAddress)"])
+                                                                "role": "\(info.role)", "remote": "\(remoteEndpoint)"])
         // Section 3.5: a revocation that ran between the token check and the registration
         // found no session to close; now that the session is visible, look again. (The
         // revocation path adds to the list before it looks for sessions, so one of the two

@@ -10,6 +10,7 @@ public final class SessionHandle: Sendable {
     public let clientID: String
     public let role: String
     public let tokenID: String
+    /// The peer's `ip:port` (`[ip]:port` for IPv6).
     public let remoteAddress: String
     public let connectedAt: Date
     let eventLoop: any EventLoop
