@@ -14,6 +14,7 @@ struct RunCommand: AsyncParsableCommand {
         ("ping", PingScenario.run),
         ("idle", IdleScenario.run),
         ("chat", ChatScenario.run),
+        ("chat-flood", ChatFloodScenario.run),
         ("api", APIScenario.run),
     ] }
 

@@ -10,6 +10,8 @@ struct Sizes: Sendable {
     var idleSessions = 10_000
     var chatSessions = 1_000
     var chatMessages = 20
+    var chatFloodListeners = 500
+    var chatFloodSeconds = 10.0
     var apiSessions = 10_000
     var apiRequests = 50
     /// Seconds `openssl s_time` runs per sample.
@@ -19,6 +21,6 @@ struct Sizes: Sendable {
     static let full = Sizes()
 
     static let quick = Sizes(runs: 3, handshakes: 500, bulkBytes: 128 << 20, pings: 2_000, idleSessions: 1_000,
-                             chatSessions: 100, chatMessages: 5, apiSessions: 1_000, apiRequests: 10, sTimeSeconds: 2,
+                             chatSessions: 100, chatMessages: 5, chatFloodListeners: 50, chatFloodSeconds: 4, apiSessions: 1_000, apiRequests: 10, sTimeSeconds: 2,
                              floorIterations: 500)
 }
