@@ -42,3 +42,5 @@ clean:
 	rm -rf .build .build-*
 
 -include mk/bench.mk
+-include mk/fuzz.mk
+-include mk/reliability.mk
