@@ -18,7 +18,7 @@ FROM ${SWIFT_IMAGE} AS build
 
 RUN export DEBIAN_FRONTEND=noninteractive \
  && apt-get update -q \
- && apt-get install -y -q --no-install-recommends libsodium-dev libmicrohttpd-dev libsqlite3-dev pkg-config \
+ && apt-get install -y -q --no-install-recommends libsodium-dev libssl-dev libmicrohttpd-dev libsqlite3-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -43,7 +43,7 @@ FROM ${RUNTIME_IMAGE}
 # the health check below uses bash, which the base image has.
 RUN export DEBIAN_FRONTEND=noninteractive \
  && apt-get update -q \
- && apt-get install -y -q --no-install-recommends libsodium23 libmicrohttpd12 libsqlite3-0 \
+ && apt-get install -y -q --no-install-recommends libsodium23 libssl3 libmicrohttpd12 libsqlite3-0 \
  && rm -rf /var/lib/apt/lists/*
 
 # A fixed, unprivileged uid/gid: a bind-mounted data directory must be owned by 10001.

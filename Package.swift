@@ -22,16 +22,25 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
 
-        // The protocol, sans-IO: bytes and time in, frames and decisions out. libsodium only.
-        .target(name: "ZTPCore", dependencies: ["CSodium"]),
+        // The protocol, sans-IO: bytes and time in, frames and decisions out. libsodium for all
+        // crypto but the record layer's AEAD, which is libcrypto's.
+        .target(name: "ZTPCore", dependencies: ["CSodium", "CCrypto"]),
+
+        // What every ZTP connection over SwiftNIO shares (socket options today).
+        .target(name: "ZTPNIO", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
 
         .target(name: "ZTPStore", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "ZTPServer", dependencies: [
-            "ZTPCore",
+            "ZTPCore", "ZTPNIO",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -39,7 +48,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "ZTPClient", dependencies: [
-            "ZTPCore",
+            "ZTPCore", "ZTPNIO",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -63,24 +72,27 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ztp-bench", dependencies: [
-            "ZTPClient", "ZTPServer", "ZTPCore",
+            "ZTPClient", "ZTPServer", "ZTPCore", "ZTPNIO",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Test helpers shared by the suites that start real processes: dropping root for them,
+        // reading socket options of a live connection.
+        .target(name: "ZTPTestSupport", path: "Tests/ZTPTestSupport"),
         .testTarget(name: "ZTPCoreTests", dependencies: ["ZTPCore"], resources: [.copy("Vectors")]),
         .testTarget(name: "ZTPStoreTests", dependencies: ["ZTPStore"]),
         .testTarget(name: "ZTPClientTests", dependencies: ["ZTPClient"]),
-        .testTarget(name: "ZTPManagementTests", dependencies: ["ZTPManagement", "ZTPClient", "ZTPCore"]),
+        .testTarget(name: "ZTPManagementTests", dependencies: ["ZTPManagement", "ZTPStore", "ZTPClient", "ZTPCore", "ZTPTestSupport"]),
         .testTarget(name: "ZTPServerTests", dependencies: [
             "ZTPServer", "ZTPCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "ZTPEndToEndTests", dependencies: [
-            "ZTPClient", "ZTPCore",
+            "ZTPClient", "ZTPCore", "ZTPNIO", "ZTPTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),

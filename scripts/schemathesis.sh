@@ -25,6 +25,10 @@ fi
 
 [ -x "$SERVER" ] || swift build --product ztp-server
 [ -x "$CLIENT" ] || swift build --product ztp-client
+# shellcheck source=lib/unprivileged.sh
+. "$ROOT/scripts/lib/unprivileged.sh"
+SERVER="$(stage_binary "$SERVER")"
+CLIENT="$(stage_binary "$CLIENT")"
 
 # A free TCP port on 127.0.0.1 (the kernel's pick; released before the server binds it).
 free_port() {
@@ -55,6 +59,7 @@ HTTP_PORT="$(free_port)"
 while [ "$HTTP_PORT" = "$ZTP_PORT" ]; do HTTP_PORT="$(free_port)"; done
 BASE="http://127.0.0.1:$HTTP_PORT"
 DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/ztp-schemathesis.XXXXXX")"
+hand_over "$DATA_DIR"
 REPORT_DIR="$ROOT/.build/schemathesis/report"
 ADMIN_KEY="schemathesis-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 LOG="$DATA_DIR/server.log"
@@ -80,8 +85,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# ZTP_RESOURCES: serve this package's openapi.yaml and Public/.
-ZTP_ADMIN_KEY="$ADMIN_KEY" ZTP_RESOURCES="$ROOT" "$SERVER" \
+# ZTP_RESOURCES: serve this package's openapi.yaml and Public/, relative to the working
+# directory $ROOT, which an unprivileged server can read below even when not above.
+ZTP_ADMIN_KEY="$ADMIN_KEY" ZTP_RESOURCES=. "${AS_USER[@]}" "$SERVER" \
     --listen "127.0.0.1:$ZTP_PORT" --http-listen "127.0.0.1:$HTTP_PORT" --data-dir "$DATA_DIR" \
     >"$LOG" 2>&1 &
 SERVER_PID=$!
@@ -109,7 +115,7 @@ start_client() {
     local name="$1" fd="$2" token id=""
     token="$(api POST /v1/tokens "{\"client_id\":\"$name\",\"role\":\"user\"}" 'j["token"]')"
     mkfifo "$DATA_DIR/$name.in"
-    "$CLIENT" --server "127.0.0.1:$ZTP_PORT" --data-dir "$DATA_DIR" --token "$token" \
+    "${AS_USER[@]}" "$CLIENT" --server "127.0.0.1:$ZTP_PORT" --data-dir "$DATA_DIR" --token "$token" \
         <"$DATA_DIR/$name.in" >"$DATA_DIR/$name.log" 2>&1 &
     CLIENT_PIDS="$CLIENT_PIDS $!"
     eval "exec $fd>\"\$DATA_DIR/$name.in\""

@@ -2,6 +2,7 @@ import NIOCore
 import Synchronization
 import NIOPosix
 import ZTPCore
+import ZTPNIO
 
 /// A ZTP client session: connect with a token and the server key you trust, open streams,
 /// send and receive; heartbeats and flow-control credit are handled inside.
@@ -43,7 +44,7 @@ public final class ZTPClient: Sendable {
         // Connection attempts may run the initializer more than once (several addresses).
         let bridges = Mutex<[ObjectIdentifier: ClientChannel]>([:])
         let bootstrap = ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .noDelay()
             .connectTimeout(.seconds(Int64(max(1, handshakeTimeout))))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -12,6 +12,7 @@ import ZTPStore
 public final class ManagementService: Service, Sendable {
     private let daemon: HTTPDaemon
     private let store: Store
+    private let audit: AuditLog
     private let logger: Logger
     /// Expired tokens are kept this long after expiry (so `state=expired` listings mean
     /// something), audit events for 90 days.
@@ -40,6 +41,7 @@ public final class ManagementService: Service, Sendable {
             throw ManagementError(description: "management API cannot listen on \(host):\(port): \(error)")
         }
         self.store = store
+        self.audit = audit
         self.logger = logger
         logger.info("management API ready", metadata: ["address": "\(host):\(daemon.port)"])
     }
@@ -52,6 +54,8 @@ public final class ManagementService: Service, Sendable {
             }
         }
         daemon.stop()
+        // Failed authentications still gathering are written before the process ends.
+        audit.flush()
     }
 
     private func prune() {

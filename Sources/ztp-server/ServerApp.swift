@@ -18,20 +18,20 @@ struct ServerApp {
     let logger: Logger
 
     init(configuration: ServerConfiguration, dataDirectory: String, httpHost: String, httpPort: Int,
-         writeDemoToken: Bool, logger: Logger) throws {
+         writeDemoToken: Bool, auditRowCap: Int, logger: Logger) throws {
         let prometheus = PrometheusMetricsFactory()
         MetricsSystem.bootstrap(prometheus)
         let directory = try DataDirectory(path: dataDirectory)
         let identity = try directory.loadOrCreateIdentity()
         let secret = try directory.loadOrCreateTokenSecret()
-        let store = try Store(path: directory.file("ztp.sqlite"))
+        let store = try Store(path: directory.file("ztp.sqlite"), auditRowCap: auditRowCap)
         let revocations = RevocationList(try store.revokedJTIs())
         let audit = AuditLog(store: store, logger: logger)
         let services = ServerServices(configuration: configuration, identity: identity, tokenSecret: secret,
                                       revocations: revocations, logger: logger,
                                       onAuthenticationFailure: { remote, failure in
-                                          audit.record(actor: "ztp", action: "auth.failed",
-                                                       detail: "\(failure.code.name) \(failure.reason) from \(remote)")
+                                          audit.recordAuthenticationFailure(from: remote,
+                                                                            reason: "\(failure.code.name) \(failure.reason)")
                                       })
         listener = ZTPListener(services: services, group: MultiThreadedEventLoopGroup.singleton)
         let issuer = TokenIssuer(secret: secret, store: store, policy: configuration.policy)

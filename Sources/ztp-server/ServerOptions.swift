@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ZTPCore
 import ZTPServer
+import ZTPStore
 
 /// The server's flags. Each has an environment variable of the same meaning; a flag wins.
 struct ServerOptions: ParsableArguments {
@@ -32,6 +33,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Authenticated sessions at most (env ZTP_MAX_SESSIONS, default 10000)")
     var maxSessions: Int?
 
+    @Option(help: "Audit log rows kept at most; the oldest go first (env ZTP_AUDIT_MAX_ROWS, default 100000)")
+    var auditMaxRows: Int?
+
     @Option(help: "JSON policy file mapping roles to streams and commands (env ZTP_POLICY)")
     var policy: String?
 
@@ -58,6 +62,13 @@ struct ServerOptions: ParsableArguments {
     }
 
     var dataDirectory: String { value(dataDir, "ZTP_DATA_DIR", "./ztp-data") }
+
+    /// The audit log's row cap, at least 1.
+    func auditRowCap() throws -> Int {
+        let cap = try number(auditMaxRows, "ZTP_AUDIT_MAX_ROWS", Store.defaultAuditRowCap)
+        guard cap >= 1 else { throw ValidationError("--audit-max-rows must be at least 1, got \(cap)") }
+        return cap
+    }
 
     var writesDemoToken: Bool { !(noDemoToken || Self.environment["ZTP_NO_DEMO_TOKEN"] == "1") }
 

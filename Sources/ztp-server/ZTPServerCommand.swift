@@ -23,12 +23,13 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.serverConfiguration()
         let httpAddress = try options.httpAddress
+        let auditRowCap = try options.auditRowCap()
         try LoggingSetup.bootstrap(level: options.value(options.logLevel, "ZTP_LOG_LEVEL", "info"),
                                    format: options.value(options.logFormat, "ZTP_LOG_FORMAT", "text"))
         let logger = Logger(label: "ztp")
         let app = try ServerApp(configuration: configuration, dataDirectory: options.dataDirectory,
                                 httpHost: httpAddress.host, httpPort: httpAddress.port,
-                                writeDemoToken: options.writesDemoToken, logger: logger)
+                                writeDemoToken: options.writesDemoToken, auditRowCap: auditRowCap, logger: logger)
         try await app.run()
     }
 }

@@ -20,20 +20,20 @@ struct CryptoRFCVectorTests {
         static let tag = hex("1ae10b594f09e26a7e902ecbd0600691")
     }
 
-    @Test("RFC 8439 2.8.2: seal gives the exact ciphertext and tag")
-    func aeadSeal() throws {
-        let sealed = try #require(ChaChaPoly.seal(key: AEAD.key, nonce: AEAD.nonce, aad: AEAD.aad, plaintext: AEAD.plaintext))
+    @Test("RFC 8439 2.8.2: seal gives the exact ciphertext and tag", arguments: AEADImplementation.allCases)
+    func aeadSeal(_ aead: AEADImplementation) throws {
+        let sealed = try #require(aead.seal(key: AEAD.key, nonce: AEAD.nonce, aad: AEAD.aad, plaintext: AEAD.plaintext))
         #expect(sealed == AEAD.ciphertext + AEAD.tag)
     }
 
-    @Test("RFC 8439 2.8.2: the pointer seal works in place, as frames use it")
-    func aeadSealInPlace() {
+    @Test("RFC 8439 2.8.2: the pointer seal works in place, as frames use it", arguments: AEADImplementation.allCases)
+    func aeadSealInPlace(_ aead: AEADImplementation) {
         var buffer = AEAD.plaintext
         var tag = [UInt8](repeating: 0, count: ChaChaPoly.tagCount)
         AEAD.key.withUnsafeBytes { k in AEAD.nonce.withUnsafeBytes { n in AEAD.aad.withUnsafeBytes { a in
             buffer.withUnsafeMutableBytes { b in
                 tag.withUnsafeMutableBytes { t in
-                    ChaChaPoly.seal(key: k, nonce: n, aad: a, plaintext: UnsafeRawBufferPointer(b), ciphertext: b, tag: t)
+                    aead.seal(key: k, nonce: n, aad: a, plaintext: UnsafeRawBufferPointer(b), ciphertext: b, tag: t)
                 }
             }
         } } }
@@ -41,46 +41,88 @@ struct CryptoRFCVectorTests {
         #expect(tag == AEAD.tag)
     }
 
-    @Test("RFC 8439 2.8.2: open gives the plaintext back (array and pointer forms)")
-    func aeadOpen() {
-        #expect(ChaChaPoly.open(key: AEAD.key, nonce: AEAD.nonce, aad: AEAD.aad, sealed: AEAD.ciphertext + AEAD.tag) == AEAD.plaintext)
-        let (ok, plaintext) = openWithPointers(ciphertext: AEAD.ciphertext, tag: AEAD.tag, aad: AEAD.aad)
+    @Test("RFC 8439 2.8.2: open gives the plaintext back (array, pointer and in-place forms)", arguments: AEADImplementation.allCases)
+    func aeadOpen(_ aead: AEADImplementation) {
+        #expect(aead.open(key: AEAD.key, nonce: AEAD.nonce, aad: AEAD.aad, sealed: AEAD.ciphertext + AEAD.tag) == AEAD.plaintext)
+        let (ok, plaintext) = openWithPointers(aead, ciphertext: AEAD.ciphertext, tag: AEAD.tag, aad: AEAD.aad)
         #expect(ok)
         #expect(plaintext == AEAD.plaintext)
+        var buffer = AEAD.ciphertext
+        let inPlace = AEAD.key.withUnsafeBytes { k in AEAD.nonce.withUnsafeBytes { n in AEAD.aad.withUnsafeBytes { a in
+            AEAD.tag.withUnsafeBytes { t in buffer.withUnsafeMutableBytes { b in
+                aead.open(key: k, nonce: n, aad: a, ciphertext: UnsafeRawBufferPointer(b), tag: t, plaintext: b)
+            } }
+        } } }
+        #expect(inPlace)
+        #expect(buffer == AEAD.plaintext)
     }
 
     @Test("RFC 8439 2.8.2: a flipped bit in ciphertext, tag or AAD fails, and no plaintext leaks",
-          arguments: [0, 57, 113, 114, 129])
-    func aeadTamper(byte: Int) {
+          arguments: AEADImplementation.allCases, [0, 57, 113, 114, 129])
+    func aeadTamper(_ aead: AEADImplementation, byte: Int) {
         // Bytes 0..<114 of the sealed message are ciphertext, 114..<130 the tag.
         var sealed = AEAD.ciphertext + AEAD.tag
         sealed[byte] ^= 1 << (byte % 8)
-        #expect(ChaChaPoly.open(key: AEAD.key, nonce: AEAD.nonce, aad: AEAD.aad, sealed: sealed) == nil)
+        #expect(aead.open(key: AEAD.key, nonce: AEAD.nonce, aad: AEAD.aad, sealed: sealed) == nil)
         let split = AEAD.ciphertext.count
-        let (ok, plaintext) = openWithPointers(ciphertext: Array(sealed[..<split]), tag: Array(sealed[split...]), aad: AEAD.aad)
+        let (ok, plaintext) = openWithPointers(aead, ciphertext: Array(sealed[..<split]), tag: Array(sealed[split...]), aad: AEAD.aad)
         #expect(!ok)
         #expect(plaintext.allSatisfy { $0 == 0 })
 
         var aad = AEAD.aad
         aad[byte % aad.count] ^= 1 << (byte % 8)
-        #expect(ChaChaPoly.open(key: AEAD.key, nonce: AEAD.nonce, aad: aad, sealed: AEAD.ciphertext + AEAD.tag) == nil)
+        #expect(aead.open(key: AEAD.key, nonce: AEAD.nonce, aad: aad, sealed: AEAD.ciphertext + AEAD.tag) == nil)
     }
 
-    @Test("ChaChaPoly: short input and wrong key or nonce sizes are refused")
-    func aeadRefusals() {
-        #expect(ChaChaPoly.open(key: AEAD.key, nonce: AEAD.nonce, aad: AEAD.aad, sealed: Array(AEAD.tag.prefix(15))) == nil)
-        #expect(ChaChaPoly.seal(key: Array(AEAD.key.prefix(31)), nonce: AEAD.nonce, aad: AEAD.aad, plaintext: AEAD.plaintext) == nil)
-        #expect(ChaChaPoly.seal(key: AEAD.key, nonce: AEAD.nonce + [0], aad: AEAD.aad, plaintext: AEAD.plaintext) == nil)
-        #expect(ChaChaPoly.open(key: AEAD.key + [0], nonce: AEAD.nonce, aad: AEAD.aad, sealed: AEAD.ciphertext + AEAD.tag) == nil)
-        #expect(ChaChaPoly.open(key: AEAD.key, nonce: Array(AEAD.nonce.prefix(8)), aad: AEAD.aad, sealed: AEAD.ciphertext + AEAD.tag) == nil)
+    @Test("AEAD: short input and wrong key or nonce sizes are refused", arguments: AEADImplementation.allCases)
+    func aeadRefusals(_ aead: AEADImplementation) {
+        #expect(aead.open(key: AEAD.key, nonce: AEAD.nonce, aad: AEAD.aad, sealed: Array(AEAD.tag.prefix(15))) == nil)
+        #expect(aead.seal(key: Array(AEAD.key.prefix(31)), nonce: AEAD.nonce, aad: AEAD.aad, plaintext: AEAD.plaintext) == nil)
+        #expect(aead.seal(key: AEAD.key, nonce: AEAD.nonce + [0], aad: AEAD.aad, plaintext: AEAD.plaintext) == nil)
+        #expect(aead.open(key: AEAD.key + [0], nonce: AEAD.nonce, aad: AEAD.aad, sealed: AEAD.ciphertext + AEAD.tag) == nil)
+        #expect(aead.open(key: AEAD.key, nonce: Array(AEAD.nonce.prefix(8)), aad: AEAD.aad, sealed: AEAD.ciphertext + AEAD.tag) == nil)
     }
 
-    private func openWithPointers(ciphertext: [UInt8], tag: [UInt8], aad: [UInt8]) -> (Bool, [UInt8]) {
+    @Test("libsodium and libcrypto agree: each opens what the other sealed, at every size a frame can have",
+          arguments: [0, 1, 15, 16, 17, 63, 64, 65, 255, 1024, 4097, 65_536])
+    func aeadCross(size: Int) {
+        let key = SecureRandom.bytes(32), nonce = SecureRandom.bytes(12), aad = SecureRandom.bytes(24)
+        let plaintext = SecureRandom.bytes(size)
+        let bySodium = ChaChaPoly.seal(key: key, nonce: nonce, aad: aad, plaintext: plaintext)
+        let byCrypto = RecordChaChaPoly.seal(key: key, nonce: nonce, aad: aad, plaintext: plaintext)
+        #expect(bySodium != nil && bySodium == byCrypto)
+        if let byCrypto, let bySodium {
+            #expect(ChaChaPoly.open(key: key, nonce: nonce, aad: aad, sealed: byCrypto) == plaintext)
+            #expect(RecordChaChaPoly.open(key: key, nonce: nonce, aad: aad, sealed: bySodium) == plaintext)
+        }
+    }
+
+    @Test("libcrypto's per-thread contexts keep no state between frames: interleaved keys and directions on many threads")
+    func aeadContextsPerThread() async {
+        await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    let keys = (0..<3).map { _ in SecureRandom.bytes(32) }
+                    for round in 0..<200 {
+                        let key = keys[round % 3], nonce = SecureRandom.bytes(12), message = SecureRandom.bytes(round)
+                        guard let sealed = RecordChaChaPoly.seal(key: key, nonce: nonce, aad: [], plaintext: message),
+                              RecordChaChaPoly.open(key: keys[(round + 1) % 3], nonce: nonce, aad: [], sealed: sealed) == nil,
+                              RecordChaChaPoly.open(key: key, nonce: nonce, aad: [], sealed: sealed) == message,
+                              ChaChaPoly.open(key: key, nonce: nonce, aad: [], sealed: sealed) == message else { return false }
+                    }
+                    return true
+                }
+            }
+            for await ok in group { #expect(ok) }
+        }
+    }
+
+    private func openWithPointers(_ aead: AEADImplementation, ciphertext: [UInt8], tag: [UInt8], aad: [UInt8]) -> (Bool, [UInt8]) {
         // Pre-filled so that a failed open visibly has to zero it.
         var plaintext = [UInt8](repeating: 0xA5, count: ciphertext.count)
         let ok = AEAD.key.withUnsafeBytes { k in AEAD.nonce.withUnsafeBytes { n in aad.withUnsafeBytes { a in
             ciphertext.withUnsafeBytes { c in tag.withUnsafeBytes { t in plaintext.withUnsafeMutableBytes { p in
-                ChaChaPoly.open(key: k, nonce: n, aad: a, ciphertext: c, tag: t, plaintext: p)
+                aead.open(key: k, nonce: n, aad: a, ciphertext: c, tag: t, plaintext: p)
             } } }
         } } }
         return (ok, plaintext)

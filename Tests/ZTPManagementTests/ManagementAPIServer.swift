@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import ZTPClient
 import ZTPCore
+import ZTPTestSupport
 @testable import ZTPManagement
 
 /// Every test of the management API against the real `ztp-server` process.
@@ -13,7 +14,8 @@ import ZTPCore
 enum ManagementAPITests {}
 
 /// A `ztp-server` child process on free loopback ports with a fresh data directory (or a
-/// given one, to restart on it) and a known admin key; stopped with SIGTERM.
+/// given one, to restart on it) and a known admin key; stopped with SIGTERM. When the tests
+/// run as root, the server runs unprivileged (`Unprivileged`).
 final class ManagementAPIServer: @unchecked Sendable {
     /// A failure of the harness itself (binary missing, server did not start, timeout).
     struct Failure: Error, CustomStringConvertible {
@@ -48,23 +50,29 @@ final class ManagementAPIServer: @unchecked Sendable {
             ownsDirectory = false
         } else {
             self.dataDirectory = NSTemporaryDirectory() + "ztp-api-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: self.dataDirectory, withIntermediateDirectories: true)
+            // Owner-only, as the server demands of a data directory.
+            try FileManager.default.createDirectory(atPath: self.dataDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
             ownsDirectory = true
         }
+        try Unprivileged.handOver(URL(fileURLWithPath: self.dataDirectory))
+        let (launcher, launcherArguments) = Unprivileged.command(try Unprivileged.executable(Self.executable.path), [])
         var lastFailure: Failure?
         // A port picked free can be taken before the server binds it; then pick again.
         for _ in 0..<3 {
             let ports = try Self.freePorts(2)
             let process = Process()
-            process.executableURL = Self.executable
-            process.arguments = ["--listen", "127.0.0.1:\(ports[0])", "--http-listen", "127.0.0.1:\(ports[1])",
-                                 "--data-dir", self.dataDirectory]
+            process.executableURL = URL(fileURLWithPath: launcher)
+            process.arguments = launcherArguments + ["--listen", "127.0.0.1:\(ports[0])", "--http-listen", "127.0.0.1:\(ports[1])",
+                                                     "--data-dir", self.dataDirectory]
             var environment = ProcessInfo.processInfo.environment
             environment["ZTP_ADMIN_KEY"] = adminKeyInEnvironment ? Self.adminKey : nil
             environment["ZTP_NO_DEMO_TOKEN"] = "1"
-            environment["ZTP_RESOURCES"] = nil
+            // From the package root, so the server serves this package's openapi.yaml and Public/.
+            // Relative, because an unprivileged server may not search the folders above the
+            // package (a CI clone under `mktemp -d`) but may the ones below its working directory.
+            environment["ZTP_RESOURCES"] = "."
             process.environment = environment
-            // From the package root, so the server serves this package's openapi.yaml.
             process.currentDirectoryURL = Self.packageRoot
             let log = self.dataDirectory + "/server-\(ports[1]).log"
             _ = FileManager.default.createFile(atPath: log, contents: nil)

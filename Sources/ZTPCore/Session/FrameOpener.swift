@@ -23,11 +23,11 @@ public struct FrameOpener: Sendable {
         }
         let plaintextCount = Int(header.length) - ChaChaPoly.tagCount
         var opened = false
-        // No zero fill first: `ChaChaPoly.open` writes every byte, or zeroes them all on failure.
+        // No zero fill first: `RecordChaChaPoly.open` writes every byte, or zeroes them all on failure.
         let plaintext = [UInt8](unsafeUninitializedCapacity: plaintextCount) { out, initialized in
             frame.bytes.withUnsafeBytes { all in
                 key.withUnsafeBytes { k in
-                    opened = ChaChaPoly.open(key: k,
+                    opened = RecordChaChaPoly.open(key: k,
                                              nonce: UnsafeRawBufferPointer(rebasing: all[8..<20]),
                                              aad: UnsafeRawBufferPointer(rebasing: all[0..<FrameHeader.size]),
                                              ciphertext: UnsafeRawBufferPointer(rebasing: all[FrameHeader.size..<(FrameHeader.size + plaintextCount)]),

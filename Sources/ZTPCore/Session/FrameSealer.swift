@@ -32,7 +32,7 @@ public struct FrameSealer: Sendable {
         let body = UnsafeMutableRawBufferPointer(rebasing: out[FrameHeader.size..<(FrameHeader.size + plaintextCount)])
         let tag = UnsafeMutableRawBufferPointer(rebasing: out[(FrameHeader.size + plaintextCount)...])
         key.withUnsafeBytes { k in
-            ChaChaPoly.seal(key: k, nonce: nonce, aad: headerBytes, plaintext: UnsafeRawBufferPointer(body),
+            RecordChaChaPoly.seal(key: k, nonce: nonce, aad: headerBytes, plaintext: UnsafeRawBufferPointer(body),
                             ciphertext: body, tag: tag)
         }
         sequence += 1

@@ -114,6 +114,7 @@ struct AuditEventJSON: Encodable {
     var id: Int64
     var time: Date
     var actor, action, detail: String
+    var count: Int
 
     init(_ event: AuditEvent) {
         id = event.id
@@ -121,6 +122,7 @@ struct AuditEventJSON: Encodable {
         actor = event.actor
         action = event.action
         detail = event.detail
+        count = event.count
     }
 }
 

@@ -4,7 +4,11 @@ import ZTPCore
 import ZTPServer
 
 /// The management API's bearer key: env `ZTP_ADMIN_KEY`, else `DATA_DIR/admin.key`, created
-/// on first run (mode 0600) and printed once to stdout so the operator can copy it.
+/// on first run (mode 0600).
+///
+/// A new key is printed to stdout only when stdout is a terminal, where the operator reads it;
+/// under a supervisor or in a container stdout is a log, so then the log names the file that
+/// holds the key and the key itself goes nowhere but that file.
 public struct AdminKey: Sendable {
     private let key: SecretBytes
 
@@ -13,22 +17,26 @@ public struct AdminKey: Sendable {
     }
 
     public static func load(directory: DataDirectory, logger: Logger,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AdminKey {
+                            environment: [String: String] = ProcessInfo.processInfo.environment,
+                            stdoutIsTerminal: Bool = isatty(STDOUT_FILENO) == 1) throws -> AdminKey {
         if let fromEnvironment = environment["ZTP_ADMIN_KEY"], !fromEnvironment.isEmpty {
             return AdminKey(fromEnvironment)
         }
-        let name = "admin.key"
+        let name = DataDirectory.adminKeyFile
         if directory.exists(name) {
-            let text = try String(contentsOfFile: directory.file(name), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !text.isEmpty else { throw DataDirectoryError("\(directory.file(name)) is empty") }
-            return AdminKey(text)
+            return AdminKey(try directory.readSecret(name))
         }
         let text = SecureRandom.bytes(32).lowercaseHex
         try directory.write(name, contents: text + "\n", replace: false)
-        // Printed once, to stdout and not to the logs, so log shipping never carries it.
-        print("admin key (also in \(directory.file(name))): \(text)")
-        // stdout is block-buffered under Docker or a supervisor; show the key now, not at exit.
-        fflush(nil)
+        let path = directory.file(name)
+        if stdoutIsTerminal {
+            print("admin key (also in \(path)): \(text)")
+            fflush(nil)
+            logger.notice("created the admin key (printed above)", metadata: ["file": "\(path)"])
+        } else {
+            logger.notice("created the admin key; stdout is not a terminal, so it is not printed: read it from the file",
+                          metadata: ["file": "\(path)"])
+        }
         return AdminKey(text)
     }
 

@@ -1,47 +1,115 @@
 import Dispatch
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 import ZTPStore
 
-/// Writes audit events off the caller's thread (event loops must not wait on SQLite), with a
-/// bound on events waiting: a flood of failed handshakes cannot grow memory; past the bound
-/// events are dropped and counted in the log.
+/// The audit log as the server writes it: the API's own actions at once, failed
+/// authentications counted per source address and minute and written in batches.
+///
+/// A peer can fail authentication as fast as it can connect; were each failure an fsynced row,
+/// a flood would cost one disk sync per handshake and one row per attempt. Here a failure costs
+/// a dictionary update on the caller's thread (an event loop, which must not wait on SQLite).
+/// Tallies are written off that thread, at most once per `flushInterval`, all in one
+/// transaction: one row per address and minute, its `count` growing as more come. At most
+/// `maxPendingTallies` distinct addresses wait between two writes; failures past that are
+/// dropped and counted (`ztp_audit_events_dropped_total`), so memory stays bounded too.
 public final class AuditLog: Sendable {
+    /// Distinct (address, minute) groups held between two writes.
+    public static let maxPendingTallies = 1024
+    public static let authenticationFailed = "auth.failed"
+
     private let store: Store
     private let logger: Logger
+    private let now: @Sendable () -> Date
+    private let flushInterval: TimeInterval
     private let queue = DispatchQueue(label: "ztp.audit")
-    private let waiting = Mutex(0)
-    static let maxWaiting = 1024
+    private let pending = Mutex(Pending())
 
-    public init(store: Store, logger: Logger) {
-        self.store = store
-        self.logger = logger
+    /// Failures not yet written, by tally key.
+    private struct Pending {
+        var tallies: [String: AuditTally] = [:]
+        var flushScheduled = false
+        var dropped = 0
     }
 
-    public func record(actor: String, action: String, detail: String) {
-        let admitted = waiting.withLock { count in
-            guard count < AuditLog.maxWaiting else { return false }
-            count += 1
-            return true
-        }
-        guard admitted else {
-            logger.warning("audit queue full, event dropped", metadata: ["action": "\(action)"])
-            return
-        }
-        let at = Date()
-        queue.async {
-            do {
-                try self.store.appendAudit(actor: actor, action: action, detail: detail, at: at)
-            } catch {
-                self.logger.error("audit write failed", metadata: ["error": "\(error)"])
+    /// - Parameters:
+    ///   - flushInterval: how long failures gather before they are written (seconds).
+    ///   - now: the wall clock, which also decides each failure's minute.
+    public init(store: Store, logger: Logger, flushInterval: TimeInterval = 1,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.logger = logger
+        self.flushInterval = flushInterval
+        self.now = now
+    }
+
+    /// Counts one failed authentication from `address` (an IP address, without port); `reason`
+    /// says which check failed, never the token. Returns at once; never blocks on the store.
+    public func recordAuthenticationFailure(from address: String, reason: String) {
+        let at = now()
+        let minute = Int64((at.timeIntervalSince1970 / 60).rounded(.down))
+        let key = "\(Self.authenticationFailed) \(address) \(minute)"
+        let detail = "\(reason) from \(address)"
+        enum Outcome { case merged, added(scheduleFlush: Bool), dropped }
+        let outcome: Outcome = pending.withLock { pending in
+            if pending.tallies[key] != nil {
+                pending.tallies[key]!.count += 1
+                pending.tallies[key]!.detail = detail
+                return .merged
             }
-            self.waiting.withLock { $0 -= 1 }
+            guard pending.tallies.count < Self.maxPendingTallies else {
+                pending.dropped += 1
+                return .dropped
+            }
+            pending.tallies[key] = AuditTally(key: key, actor: "ztp", action: Self.authenticationFailed,
+                                              time: at, detail: detail, count: 1)
+            let scheduleFlush = !pending.flushScheduled
+            pending.flushScheduled = true
+            return .added(scheduleFlush: scheduleFlush)
         }
+        switch outcome {
+        case .merged:
+            Counter(label: "ztp_audit_events_merged_total").increment()
+        case .dropped:
+            Counter(label: "ztp_audit_events_dropped_total").increment()
+        case .added(let scheduleFlush):
+            if scheduleFlush {
+                queue.asyncAfter(deadline: .now() + flushInterval) { self.writePending() }
+            }
+        }
+    }
+
+    /// Writes the failures gathered so far and returns once they are stored; for shutdown and tests.
+    public func flush() {
+        queue.sync { writePending() }
     }
 
     /// Synchronous write, for the API's own actions (they answer after it is stored).
     public func recordNow(actor: String, action: String, detail: String) throws {
-        try store.appendAudit(actor: actor, action: action, detail: detail, at: Date())
+        try store.appendAudit(actor: actor, action: action, detail: detail, at: now())
+    }
+
+    /// Runs on `queue` only, so batches reach the store in the order they were taken.
+    private func writePending() {
+        let (tallies, dropped) = pending.withLock { pending in
+            let taken = (Array(pending.tallies.values), pending.dropped)
+            pending = Pending()
+            return taken
+        }
+        if dropped > 0 {
+            logger.warning("audit: too many sources failing authentication at once, events dropped",
+                           metadata: ["dropped": "\(dropped)", "limit": "\(Self.maxPendingTallies)"])
+        }
+        guard !tallies.isEmpty else { return }
+        do {
+            let outcome = try store.addAuditTallies(tallies.sorted { $0.time < $1.time })
+            // A tally whose key already had a row did not need one of its own either.
+            let merged = tallies.count - outcome.rowsCreated
+            if merged > 0 { Counter(label: "ztp_audit_events_merged_total").increment(by: merged) }
+        } catch {
+            logger.error("audit write failed", metadata: ["error": "\(error)", "events": "\(tallies.reduce(0) { $0 + $1.count })"])
+        }
     }
 }

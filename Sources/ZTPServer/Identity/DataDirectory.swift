@@ -1,30 +1,55 @@
 import Foundation
 import ZTPCore
 
-/// The server's data directory: identity key, public key, token secret and the files that
-/// later work adds (admin key, database). Created on first run with mode 0700; every file in
-/// it is written with mode 0600 from the start (no window where it is readable by others).
+/// The server's data directory: identity key, public key, token secret, admin key, demo token
+/// and the database.
+///
+/// It holds secrets, so it is kept as ssh keeps `~/.ssh`: created with mode 0700, and every
+/// file in it written with mode 0600 from the start (there is no moment where it is readable
+/// by others). A directory, or a secret file in it, that group or others may read or write is
+/// refused with the `chmod` that fixes it, rather than used.
 public struct DataDirectory: Sendable {
     public let path: String
 
     public static let identityFile = "identity.key"
     public static let publicKeyFile = "server.pub"
     public static let tokenSecretFile = "token.secret"
+    public static let adminKeyFile = "admin.key"
     public static let demoTokenFile = "demo.token"
+    /// The files whose contents let someone act as the server, mint tokens, use the API, or
+    /// connect as a client: each must be its owner's only.
+    public static let secretFiles = [identityFile, tokenSecretFile, adminKeyFile, demoTokenFile]
 
-    /// Opens the directory, creating it when missing.
+    /// Opens the directory, creating it (mode 0700) when missing. Throws if the directory, or
+    /// a secret file already in it, is open to group or others.
     public init(path: String) throws {
         self.path = path
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw DataDirectoryError("\(path) exists and is not a directory") }
+        var status = stat()
+        if stat(path, &status) == 0 {
+            guard status.st_mode & S_IFMT == S_IFDIR else { throw DataDirectoryError("\(path) exists and is not a directory") }
+            try FileMode.requireOwnerOnly(status.st_mode, of: path, isDirectory: true)
+        } else if errno == ENOENT {
+            try Self.create(path)
         } else {
-            do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw DataDirectoryError("cannot create data directory \(path): \(error.localizedDescription)")
+            throw DataDirectoryError("cannot open data directory \(path): \(FileMode.lastError())")
+        }
+        for name in Self.secretFiles {
+            if stat(file(name), &status) == 0 {
+                try FileMode.requireOwnerOnly(status.st_mode, of: file(name), isDirectory: false)
             }
+        }
+    }
+
+    private static func create(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw DataDirectoryError("cannot create data directory \(path): \(error.localizedDescription)")
+        }
+        // The mode asked for at creation is filtered through the umask; say it outright.
+        guard chmod(path, FileMode.ownerOnlyDirectory) == 0 else {
+            throw DataDirectoryError("cannot chmod 700 \(path): \(FileMode.lastError())")
         }
     }
 
@@ -60,39 +85,16 @@ public struct DataDirectory: Sendable {
     }
 
     func readHexSecret(_ name: String, byteCount: Int) throws -> SecretBytes {
-        let text: String
-        do {
-            text = try String(contentsOfFile: file(name), encoding: .utf8)
-        } catch {
-            throw DataDirectoryError("cannot read \(file(name))")
-        }
-        guard var bytes = [UInt8](hex: text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == byteCount else {
+        let text = try readSecret(name)
+        guard var bytes = [UInt8](hex: text), bytes.count == byteCount else {
             throw DataDirectoryError("\(file(name)) must hold \(byteCount * 2) hex digits")
         }
         defer { ConstantTime.wipe(&bytes) }
         return SecretBytes(bytes)
     }
-
-    /// Writes a file created with mode 0600. With `replace: false` an existing file is an error
-    /// (two servers racing on first run must not overwrite each other's keys).
-    public func write(_ name: String, contents: String, replace: Bool) throws {
-        let target = file(name)
-        let temporary = replace ? target + ".tmp-\(getpid())" : target
-        let flags = O_WRONLY | O_CREAT | (replace ? O_TRUNC : O_EXCL)
-        let fd = open(temporary, flags, 0o600)
-        guard fd >= 0 else { throw DataDirectoryError("cannot create \(target): \(String(cString: strerror(errno)))") }
-        let bytes = Array(contents.utf8)
-        let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-        fchmod(fd, 0o600)
-        fsync(fd)
-        close(fd)
-        guard written == bytes.count else { throw DataDirectoryError("cannot write \(target)") }
-        if replace, rename(temporary, target) != 0 {
-            throw DataDirectoryError("cannot replace \(target): \(String(cString: strerror(errno)))")
-        }
-    }
 }
 
+/// Why the data directory or one of its files cannot be used; `description` says what to do.
 public struct DataDirectoryError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }

@@ -4,6 +4,7 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import ZTPCore
+import ZTPNIO
 
 /// The ZTP TCP listener as a lifecycle service.
 ///
@@ -28,7 +29,7 @@ public final class ZTPListener: Service, Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .noDelay()
             .childChannelOption(.maxMessagesPerRead, value: 16)
             // Reads of up to 256 KiB, so a full 64 KiB frame seldom needs two reads; the
             // allocator starts small and grows only for connections that move bulk data.

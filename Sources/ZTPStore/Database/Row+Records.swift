@@ -19,7 +19,7 @@ extension TokenRecord {
 
 extension AuditEvent {
     /// The columns `init(row:)` reads, in SELECT order.
-    static let columns = "id, time, actor, action, detail"
+    static let columns = "id, time, actor, action, detail, count"
 
     init(row: Row) throws {
         self.init(
@@ -27,6 +27,7 @@ extension AuditEvent {
             time: Date(storageValue: try row.decode(forColumn: "time")),
             actor: try row.decode(forColumn: "actor"),
             action: try row.decode(forColumn: "action"),
-            detail: try row.decode(forColumn: "detail"))
+            detail: try row.decode(forColumn: "detail"),
+            count: try row.decode(forColumn: "count"))
     }
 }

@@ -37,6 +37,16 @@ enum Schema {
                 CREATE INDEX audit_time ON audit(time);
                 """)
         }
+        migrator.registerMigration("v2: audit counts") { db in
+            // `count` is how many events one row stands for: 1, except for aggregated rows
+            // (failed authentications, one row per source address and minute). An aggregated row
+            // carries its `aggregate_key`; UNIQUE allows any number of NULLs (plain events).
+            try db.execute(sql: """
+                ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE audit ADD COLUMN aggregate_key TEXT;
+                CREATE UNIQUE INDEX audit_aggregate ON audit(aggregate_key);
+                """)
+        }
         return migrator
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import ZTPNIO
 
 /// The client side of the plain TCP echo baseline, built like ZTPClient's stream path: a send
 /// handed to the channel's event loop without waiting for it (as `SendGate` does while the
@@ -16,7 +17,7 @@ final class TCPEchoClient: Sendable {
     static func connect(port: Int) async throws -> TCPEchoClient {
         let (inbox, continuation) = AsyncStream<ByteBuffer>.makeStream()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .noDelay()
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(InboxHandler(continuation: continuation))

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import ZTPCore
+import ZTPNIO
 
 /// A ZTP session for the soak: ZTPCore's `ClientConnection` on a channel bound to a chosen
 /// loopback source address (the server limits handshakes per address), with just what churn
@@ -23,7 +24,7 @@ final class ChurnSession: Sendable {
     static func connect(port: Int, source: String, token: String, serverKey: [UInt8]) async throws -> ChurnSession {
         let tokenBytes = Array(token.utf8)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .noDelay()
             .connectTimeout(.seconds(10))
             .bind(to: try SocketAddress(ipAddress: source, port: 0))
             .channelInitializer { channel in

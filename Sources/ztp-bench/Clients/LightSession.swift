@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import ZTPCore
+import ZTPNIO
 
 /// A bare ZTP client session straight on ZTPCore's `ClientConnection`, bound to a chosen
 /// loopback source address.
@@ -15,7 +16,7 @@ enum LightSession {
                         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> any Channel {
         let tokenBytes = Array(token.utf8)
         let channel = try await ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .noDelay()
             .bind(to: try SocketAddress(ipAddress: source, port: 0))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import NIOPosix
+import ZTPNIO
 
 /// `ztp-bench tcp-echo`: a plain SwiftNIO TCP echo server, the round-trip baseline for `ping`.
 ///
@@ -17,7 +18,7 @@ struct TCPEchoCommand: AsyncParsableCommand {
         let (host, port) = try HostPort.parse(listen)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .noDelay()
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(EchoBytesHandler()) }
             }

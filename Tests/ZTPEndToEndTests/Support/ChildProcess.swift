@@ -55,6 +55,9 @@ final class ChildProcess: Sendable {
         return try await child.finish(within: timeout)
     }
 
+    /// The program's own pid (`setpriv` execs it).
+    var pid: pid_t { process.pid }
+
     var stdout: String { read("stdout") }
     var stderr: String { read("stderr") }
 

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import ZTPNIO
 import Synchronization
 
 /// A plain TCP connection on NIO: the test decides every byte sent, and sees every byte that
@@ -13,11 +14,15 @@ final class RawConnection: Sendable {
         self.received = received
     }
 
-    static func connect(port: Int, host: String = "127.0.0.1") async throws -> RawConnection {
+    /// - Parameter source: the local address to connect from (127.0.0.2 and up are loopback
+    ///   too), so a test can be several peers; nil for the kernel's choice.
+    static func connect(port: Int, host: String = "127.0.0.1", from source: String? = nil) async throws -> RawConnection {
         let received = ReceivedBytes()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
+        let channel = try await bootstrap
             .connectTimeout(.seconds(5))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .noDelay()
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Collector(received: received))

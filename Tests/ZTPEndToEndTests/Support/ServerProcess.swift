@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import ZTPClient
 import ZTPCore
+import ZTPTestSupport
 
 /// One `ztp-server` process for one test: free ports, a fresh working and data directory, and
 /// a bounded stop (SIGTERM, then SIGKILL) at the end.
@@ -50,6 +51,7 @@ final class ServerProcess: Sendable {
         for _ in 0..<3 {
             let work = try TestPaths.makeTemporaryDirectory(prefix: "ztp-e2e-server")
             try prepare(work)
+            try Unprivileged.handOver(work)
             let (port, httpPort) = try await freePorts()
             let dataDirectory = dataDirFlag ? work.appendingPathComponent("data") : work.appendingPathComponent("ztp-data")
             var serverArguments = ["--listen", "127.0.0.1:\(port)", "--http-listen", "127.0.0.1:\(httpPort)"]

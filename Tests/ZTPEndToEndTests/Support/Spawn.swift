@@ -1,4 +1,5 @@
 import Foundation
+import ZTPTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,6 +10,7 @@ import Glibc
 /// Foundation's `Process` hands the child the signal mask of the thread that starts it, and
 /// Swift's concurrency and NIO threads block nearly every signal: a server started that way
 /// never sees SIGTERM. Tests of graceful shutdown need the signal delivered as a shell would.
+/// When the tests run as root, the child runs unprivileged (`Unprivileged`).
 final class SpawnedProcess: Sendable {
     let pid: pid_t
     private let exitStatus = ExitStatus()
@@ -48,6 +50,7 @@ final class SpawnedProcess: Sendable {
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
+        let (path, arguments) = Unprivileged.command(path, arguments)
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {

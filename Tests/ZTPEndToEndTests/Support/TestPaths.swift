@@ -1,4 +1,5 @@
 import Foundation
+import ZTPTestSupport
 
 /// Where the package and its built executables are, found from this file's path (the test
 /// bundle has no resources, so there is no `Bundle.module`).
@@ -16,13 +17,14 @@ enum TestPaths {
     static func serverBinary() throws -> String { try binary("ztp-server") }
     static func clientBinary() throws -> String { try binary("ztp-client") }
 
-    /// `.build/debug/NAME`, or a failure that says how to build it.
+    /// `.build/debug/NAME` (or its copy where an unprivileged child can run it), or a failure
+    /// that says how to build it.
     static func binary(_ name: String) throws -> String {
         let path = packageRoot.appendingPathComponent(".build/debug/\(name)").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw E2EFailure("\(path) is missing: run `swift build` (or `swift build --build-tests`) before the end-to-end tests")
         }
-        return path
+        return try Unprivileged.executable(path)
     }
 
     /// `timeout(1)`, to bound a server's life should the test process die.
@@ -41,6 +43,7 @@ enum TestPaths {
     static func makeTemporaryDirectory(prefix: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        try Unprivileged.handOver(url)
         return url
     }
 }

@@ -1,0 +1,15 @@
+// Timings and sizes shared by the views.
+
+export const KEY_STORAGE = 'ztp.adminKey';
+export const LIVE_INTERVAL_MS = 2000;
+export const OVERVIEW_INTERVAL_MS = 2000;
+export const LIST_INTERVAL_MS = 5000;      // tokens, audit
+export const ROLES_INTERVAL_MS = 30000;
+export const RETRY_MS = 3000;              // after a failed load, whatever the view's interval
+export const HEADER_INTERVAL_MS = 2000;    // the header's live session count
+export const SPARK_POINTS = 30;
+// The API's largest page: live views fetch it whole, so that rates, totals, substring search
+// and sorting by rate cover every session rather than one page of them.
+export const MAX_PAGE = 1000;
+export const PAGE_SIZE = { tokens: 50 };
+export const AUDIT_SHOWN = 200;
