@@ -22,6 +22,8 @@ for target in $targets; do
   crashes=.build-fuzz/crashes/$target
   log=.build-fuzz/logs/$target.log
   mkdir -p "$corpus" "$work" "$crashes"
+  # A target with no corpus yet starts from its generated seeds.
+  if [ -z "$(ls -A "$corpus")" ]; then "$program" seeds Fuzz/Corpus >/dev/null; fi
   # New inputs go to the scratch folder first (libFuzzer writes to the first folder given).
   "$program" "$target" "$work" "$corpus" -dict="Fuzz/Dictionaries/$target.dict" -max_total_time="$seconds" \
     -timeout=10 -rss_limit_mb=4096 -max_len=70000 -print_final_stats=1 -artifact_prefix="$crashes/" >"$log" 2>&1
