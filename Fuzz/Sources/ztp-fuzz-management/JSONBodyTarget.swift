@@ -37,7 +37,7 @@ let jsonBodyTarget = FuzzTarget(name: "json-body", seeds: {
 })
 
 /// Field paths may only be made of the model's keys and array indices.
-private let fieldPath = #/^[a-z_]+(\.[a-z_]+|\[[0-9]+\])*$|^(\[[0-9]+\])+(\.[a-z_]+|\[[0-9]+\])*$/#
+private var fieldPath: Regex<(Substring, Substring?, Substring?, Substring?)> { #/^[a-z_]+(\.[a-z_]+|\[[0-9]+\])*$|^(\[[0-9]+\])+(\.[a-z_]+|\[[0-9]+\])*$/# }
 
 private func isOurSentence(_ detail: String) -> Bool {
     let fixed = ["the request body is not valid JSON", "the request body has a value out of range for its field",

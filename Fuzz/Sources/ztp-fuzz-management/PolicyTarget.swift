@@ -26,7 +26,8 @@ let policyTarget = FuzzTarget(name: "policy", seeds: {
             invariant(role.streams.allSatisfy { (1...0x7FFF_FFFF).contains($0) }, "role \(name) has stream ids out of range")
         }
         let encoded = try JSONEncoder().encode(policy)
-        invariant(try Policy.parse(encoded, source: source) == policy, "the policy does not survive a round trip")
+        let reread = try Policy.parse(encoded, source: source)
+        invariant(reread == policy, "the policy does not survive a round trip")
     } catch let error as PolicyError {
         invariant(error.message.hasPrefix(source) || error.message.hasPrefix("role "), "policy error: \(error.message)")
     } catch {
