@@ -147,6 +147,13 @@ final class ChurnSessionHandler: ChannelInboundHandler {
         self.context = nil
     }
 
+    /// A connect that fails never makes the channel active or inactive; the promises still end.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        established.fail(BenchError("connection closed before the handshake finished"))
+        ended.succeed(closedLocally ? .byClient : .dropped)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }
