@@ -50,3 +50,5 @@ clean:
 -include mk/bench.mk
 -include mk/browser.mk
 -include mk/container.mk
+-include mk/fuzz.mk
+-include mk/reliability.mk

@@ -99,3 +99,22 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets (issue 11, `make fuzz`): declared only when ZTP_FUZZ is set, so `swift build` and
+// `make test` never compile them, while they still reach the modules' internals through
+// `@testable import` like a test target would. Each executable is built alone with libFuzzer
+// and ASan into its own scratch path (see mk/fuzz.mk); without -DFUZZING it replays files.
+if Context.environment["ZTP_FUZZ"] != nil {
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/Sources/FuzzSupport"),
+        .executableTarget(name: "ztp-fuzz-core", dependencies: ["FuzzSupport", "ZTPCore"],
+                          path: "Fuzz/Sources/ztp-fuzz-core"),
+        .executableTarget(name: "ztp-fuzz-management", dependencies: ["FuzzSupport", "ZTPManagement", "ZTPServer", "ZTPCore"],
+                          path: "Fuzz/Sources/ztp-fuzz-management"),
+    ]
+    package.products += [
+        .executable(name: "ztp-fuzz-core", targets: ["ztp-fuzz-core"]),
+        .executable(name: "ztp-fuzz-management", targets: ["ztp-fuzz-management"]),
+    ]
+}

@@ -144,30 +144,11 @@ final class DaemonContext: Sendable {
         rawPath: String,
         body: [UInt8]
     ) throws(HTTPError) -> HTTPRequest {
-        guard let path = RequestTarget.originPath(rawPath), let segments = RequestTarget.pathSegments(path) else {
-            throw .badRequest("the request path is not a valid percent-encoded absolute path")
-        }
-        var query: [String: String] = [:]
-        for (rawName, rawValue) in connection.rawQueryArguments() {
-            guard let name = RequestTarget.decode(rawName),
-                  let value = RequestTarget.decode(rawValue ?? "")
-            else {
-                throw .badRequest("the query string is not valid percent-encoded UTF-8")
-            }
-            if query[name] == nil {
-                query[name] = value
-            }
-        }
-        var headers: [String: String] = [:]
-        for (name, value) in connection.headers() {
-            let key = name.lowercased()
-            headers[key] = headers[key].map { "\($0), \(value)" } ?? value
-        }
-        return HTTPRequest(
+        try HTTPRequest(
             method: method,
-            pathSegments: segments,
-            query: query,
-            headers: headers,
+            rawPath: rawPath,
+            rawQuery: connection.rawQueryArguments(),
+            rawHeaders: connection.headers(),
             body: body,
             remoteAddress: connection.remoteAddress()
         )

@@ -49,13 +49,18 @@ public struct Policy: Sendable, Equatable, Codable {
         } catch {
             throw PolicyError(message: "cannot read policy file \(path)")
         }
+        return try parse(data, source: "policy file \(path)")
+    }
+
+    /// Decodes and checks a policy; errors start with `source` (e.g. "policy file /etc/p.json").
+    public static func parse(_ data: Data, source: String) throws -> Policy {
         let policy: Policy
         do {
             policy = try JSONDecoder().decode(Policy.self, from: data)
         } catch {
-            throw PolicyError(message: "policy file \(path) is not valid: \(error)")
+            throw PolicyError(message: "\(source) is not valid: \(error)")
         }
-        guard !policy.roles.isEmpty else { throw PolicyError(message: "policy file \(path) defines no roles") }
+        guard !policy.roles.isEmpty else { throw PolicyError(message: "\(source) defines no roles") }
         for (name, role) in policy.roles {
             if name.isEmpty || name.utf8.count > 64 { throw PolicyError(message: "role name '\(name)' must be 1 to 64 bytes") }
             if role.streams.contains(0) || role.streams.contains(where: { $0 > 0x7FFF_FFFF }) {

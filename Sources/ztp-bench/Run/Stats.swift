@@ -35,3 +35,17 @@ func log(_ line: String) {
     print(line)
     fflush(nil)
 }
+
+extension Stats {
+    /// Least-squares line through the points; slope 0 for fewer than two distinct x.
+    static func linearFit(_ points: [(x: Double, y: Double)]) -> (slope: Double, intercept: Double) {
+        let n = Double(points.count)
+        guard n >= 2 else { return (0, points.first?.y ?? 0) }
+        let meanX = points.map(\.x).reduce(0, +) / n
+        let meanY = points.map(\.y).reduce(0, +) / n
+        let sxx = points.map { ($0.x - meanX) * ($0.x - meanX) }.reduce(0, +)
+        guard sxx > 0 else { return (0, meanY) }
+        let sxy = points.map { ($0.x - meanX) * ($0.y - meanY) }.reduce(0, +)
+        return (sxy / sxx, meanY - sxy / sxx * meanX)
+    }
+}

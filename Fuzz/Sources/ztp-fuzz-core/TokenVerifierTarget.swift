@@ -1,0 +1,99 @@
+import Foundation
+import FuzzSupport
+import ZTPCore
+
+/// The token verifier (header, claims, signature, then the claim checks). Input: one mode byte,
+/// then the rest:
+/// - mode 0: the rest is the token as received;
+/// - mode 1: the rest is a claims object, signed with the known secret under the standard
+///   header, so mutations get past the signature to the checks behind it;
+/// - mode 2: the rest is "header JSON \xFF claims JSON", both signed with the known secret.
+///
+/// Invariants: a token is accepted only if its signature is the HMAC of its first two parts
+/// under the secret (checked here independently) and the same token under another secret is
+/// refused; an accepted token's subject is a valid client id, its role known, its id not
+/// revoked, `now < exp` and `iat <= now + 60`; a refusal names a code a token can fail with
+/// and its reason never quotes the token.
+let tokenVerifierTarget = FuzzTarget(name: "token-verifier", seeds: tokenSeeds, run: { data in
+    var input = FuzzInput(data)
+    let mode = input.byte() % 3
+    let rest = Array(input.rest())
+    let token: [UInt8]
+    switch mode {
+    case 0:
+        token = rest
+    case 1:
+        token = sign(header: Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8), claims: rest)
+    default:
+        let split = rest.firstIndex(of: 0xFF) ?? rest.endIndex
+        token = sign(header: Array(rest[..<split]), claims: Array(rest[min(split + 1, rest.endIndex)...]))
+    }
+
+    let result = verifier.verify(token)
+    switch result {
+    case .success(let claims):
+        invariant(token.count <= TokenVerifier.maxTokenBytes, "accepted a token of \(token.count) bytes")
+        let parts = token.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        invariant(parts.count == 3, "accepted a token with \(parts.count) parts")
+        let signing = Array(token[..<(parts[0].count + 1 + parts[1].count)])
+        invariant(base64URLDecode(parts[2]) == HMACSHA256.authenticate(signing, key: Fixtures.tokenSecret),
+                  "accepted a token whose signature is not the HMAC of its first two parts")
+        if case .success = otherVerifier.verify(token) { invariant(false, "accepted under the wrong secret") }
+        invariant(TokenClaims.isValidClientID(claims.subject), "accepted subject \(claims.subject)")
+        invariant(Fixtures.roles.contains(claims.role), "accepted role \(claims.role)")
+        invariant(claims.id != Fixtures.revokedTokenID, "accepted a revoked token")
+        invariant(Double(claims.expiresAt) >= Fixtures.unixNow, "accepted an expired token")
+        invariant(Double(claims.issuedAt) <= Fixtures.unixNow + 61, "accepted a token from the future")
+    case .failure(let failure):
+        invariant([CloseCode.authFailed, .tokenExpired, .unknownRole, .tokenRevoked].contains(failure.code),
+                  "refused with \(failure.code)")
+        if token.count >= 12 {
+            invariant(!failure.reason.utf8.elementsEqual(token) && !failure.reason.contains(String(decoding: token, as: UTF8.self)),
+                      "the refusal quotes the token")
+        }
+    }
+})
+
+private let verifier = Fixtures.verifier()
+private let otherVerifier = Fixtures.verifier(secret: SecretBytes([UInt8](repeating: 0x5B, count: 32)))
+
+private func sign(header: [UInt8], claims: [UInt8]) -> [UInt8] {
+    let signing = Array((base64URLEncode(header) + "." + base64URLEncode(claims)).utf8)
+    return signing + Array(".".utf8) + Array(base64URLEncode(HMACSHA256.authenticate(signing, key: Fixtures.tokenSecret)).utf8)
+}
+
+private func base64URLEncode(_ bytes: [UInt8]) -> String {
+    Data(bytes).base64EncodedString()
+        .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        .replacingOccurrences(of: "=", with: "")
+}
+
+private func base64URLDecode(_ text: some Collection<UInt8>) -> [UInt8]? {
+    var standard = String(decoding: text, as: UTF8.self)
+        .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+    standard += String(repeating: "=", count: (4 - standard.count % 4) % 4)
+    return Data(base64Encoded: standard).map { Array($0) }
+}
+
+@Sendable private func tokenSeeds() -> [[UInt8]] {
+    let now = Int64(Fixtures.unixNow)
+    let claims = [
+        Fixtures.claims(),
+        Fixtures.claims(sub: "bob@example.org", role: "admin"),
+        Fixtures.claims(role: "observer", iat: now + 59),
+        Fixtures.claims(exp: now),
+        Fixtures.claims(role: "intruder"),
+        Fixtures.claims(jti: Fixtures.revokedTokenID),
+        Fixtures.claims(sub: "bad id!"),
+    ]
+    let claimsJSON = [
+        #"{"sub":"alice","role":"user","iat":1767225600,"exp":1767229200,"jti":"x"}"#,
+        #"{"sub":"alice","role":"user","iat":1767225600.5,"exp":1.8e9,"jti":"\u0078"}"#,
+        #"{"sub":"alice","role":"user","iat":-1e308,"exp":1e308,"jti":"x","extra":[1,{"a":null}]}"#,
+        #"{"sub":"a","sub":"b","role":"user","iat":0,"exp":2e9,"jti":"y"}"#,
+    ]
+    let headers = [#"{"alg":"HS256"}"#, #"{"typ":"JWT","alg":"HS256","kid":"1"}"#, #"{"alg":"none"}"#]
+    return claims.map { [0] + Fixtures.token($0) }
+        + claimsJSON.map { [1] + Array($0.utf8) }
+        + headers.map { [2] + Array($0.utf8) + [0xFF] + Array(claimsJSON[0].utf8) }
+}

@@ -1,0 +1,8 @@
+import FuzzSupport
+
+fuzzMain([
+    serverConnectionTarget,
+    clientConnectionTarget,
+    frameDecoderTarget,
+    tokenVerifierTarget,
+])

@@ -1,0 +1,7 @@
+import FuzzSupport
+
+fuzzMain([
+    requestTargetTarget,
+    jsonBodyTarget,
+    policyTarget,
+])

@@ -1,0 +1,24 @@
+# fuzz: libFuzzer + ASan over every parser and both sides of the connection (issue 11).
+# The fuzz executables exist only when ZTP_FUZZ is set (see Package.swift), in their own
+# scratch path, so `make build` and `make test` never compile them. See docs/RELIABILITY.md.
+
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?=
+FUZZ_BUILD = ZTP_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz \
+	-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -enable-testing
+
+.PHONY: fuzz fuzz-build fuzz-seeds
+
+## fuzz-build: the two fuzz executables, instrumented (one --product per invocation).
+fuzz-build: setup
+	$(FUZZ_BUILD) --product ztp-fuzz-core
+	$(FUZZ_BUILD) --product ztp-fuzz-management
+
+## fuzz: each target for FUZZ_SECONDS (default 600), corpus merged into Fuzz/Corpus.
+fuzz: fuzz-build
+	bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+## fuzz-seeds: regenerate the seed inputs from in-memory sessions and the test vectors' shapes.
+fuzz-seeds: fuzz-build
+	.build-fuzz/release/ztp-fuzz-core seeds Fuzz/Corpus
+	.build-fuzz/release/ztp-fuzz-management seeds Fuzz/Corpus

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS, then merges what it found into the corpus kept in the
+# repository (Fuzz/Corpus/TARGET: only inputs that add coverage are kept) and prints one line
+# per target. Exits non-zero if any target crashed or broke an invariant; the input is kept
+# in .build-fuzz/crashes/TARGET/ (see docs/RELIABILITY.md for what to do with it).
+# Usage: scripts/fuzz.sh SECONDS [TARGET...]   (binaries from `make fuzz-build`)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-600}; shift || true
+bin=.build-fuzz/release
+core_targets="server-connection client-connection frame-decoder token-verifier"
+management_targets="request-target json-body policy"
+targets=${*:-"$core_targets $management_targets"}
+summary=.build-fuzz/fuzz-summary.txt
+mkdir -p .build-fuzz/work .build-fuzz/crashes .build-fuzz/logs
+printf '%-18s %8s %12s %9s %7s %9s %8s %s\n' target seconds execs execs/s cov corpus KiB crashes | tee "$summary"
+failed=0
+for target in $targets; do
+  case " $core_targets " in *" $target "*) program=$bin/ztp-fuzz-core ;; *) program=$bin/ztp-fuzz-management ;; esac
+  corpus=Fuzz/Corpus/$target
+  work=.build-fuzz/work/$target
+  crashes=.build-fuzz/crashes/$target
+  log=.build-fuzz/logs/$target.log
+  mkdir -p "$corpus" "$work" "$crashes"
+  # A target with no corpus yet starts from its generated seeds.
+  if [ -z "$(ls -A "$corpus")" ]; then "$program" seeds Fuzz/Corpus >/dev/null; fi
+  # New inputs go to the scratch folder first (libFuzzer writes to the first folder given).
+  "$program" "$target" "$work" "$corpus" -dict="Fuzz/Dictionaries/$target.dict" -max_total_time="$seconds" \
+    -timeout=10 -rss_limit_mb=4096 -max_len=70000 -print_final_stats=1 -artifact_prefix="$crashes/" >"$log" 2>&1
+  status=$?
+  execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
+  rate=$(awk '/stat::average_exec_per_sec/ {print $2}' "$log")
+  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | awk '{print $2}')
+  # Keep only what adds coverage, then count the repository's corpus.
+  "$program" "$target" -merge=1 "$corpus" "$work" >>"$log" 2>&1
+  files=$(find "$corpus" -type f | wc -l)
+  kib=$(( $(du -sb "$corpus" | cut -f1) / 1024 ))
+  found=$(find "$crashes" -type f | wc -l)
+  if [ "$status" -ne 0 ] || [ "$found" -ne 0 ]; then failed=1; fi
+  printf '%-18s %8s %12s %9s %7s %9s %8s %s\n' "$target" "$seconds" "${execs:-?}" "${rate:-?}" "${cov:-?}" "$files" "$kib" "$found" | tee -a "$summary"
+  if [ "$status" -ne 0 ]; then grep -E 'invariant failed|ERROR: |SUMMARY' "$log" | head -5; fi
+done
+exit $failed
