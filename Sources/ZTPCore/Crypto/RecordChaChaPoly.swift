@@ -5,8 +5,8 @@ import Glibc
 #endif
 
 /// ChaCha20-Poly1305 through OpenSSL 3's libcrypto EVP interface (see `AEADCipher`): the record
-/// layer's cipher. On CPUs with AVX-512 it seals a 64 KiB frame about 2.4 times as fast as
-/// libsodium 1.0.18 (docs/BENCHMARKS.md); at 1 KiB the two are even.
+/// layer's cipher. On CPUs with AVX-512 it seals a 64 KiB frame about twice as fast as
+/// libsodium 1.0.18 (docs/BENCHMARKS.md has the figures); at 1 KiB the two are even.
 ///
 /// Each thread keeps one cipher context per direction, made once and reused: a frame sets only
 /// key and nonce on it (`EVP_*Init_ex2` with no cipher), which costs a few stores, and no
