@@ -225,9 +225,6 @@ final class ManagementAPIServer: @unchecked Sendable {
         return try ManagementAPIPrometheus(parsing: response.text)
     }
 
-    /// SIGTERM, then waits for exit (SIGKILL after 10 s); returns the exit status. Removes the
-    /// data directory if this server made it.
-    @discardableResult
     /// Everything the server wrote to its terminal stdout; call after `stop()`.
     func terminalOutput() -> String {
         guard let terminal else { return "" }
@@ -242,6 +239,9 @@ final class ManagementAPIServer: @unchecked Sendable {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// SIGTERM, then waits for exit (SIGKILL after 10 s); returns the exit status. Removes the
+    /// data directory if this server made it.
+    @discardableResult
     func stop(removeDirectory: Bool = true) -> Int32 {
         if process.isRunning {
             process.terminate()

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// Reads the options of a live TCP connection held by any process this one may trace (its own
-/// children, or any process when root): the connection is found in /proc/net/tcp, its socket
+/// children, or any process when root): the connection is found in `ProcNetTCP`, its socket
 /// among the holder's descriptors, and the holder's descriptor is borrowed with `pidfd_getfd`.
 /// This asks the kernel what a socket really has, not what our code meant to set.
 public enum SocketProbe {
@@ -63,16 +63,10 @@ public enum SocketProbe {
     /// (only `pid` when given; otherwise every process whose descriptors are readable).
     public static func endpoints(localPort: Int? = nil, remotePort: Int? = nil, pid: pid_t? = nil) throws -> [Endpoint] {
         var wanted: [UInt64: (local: Int, remote: Int)] = [:]
-        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = readWhole(table) else { continue }
-            for line in text.split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-                guard fields.count > 9, fields[3] == "01",  // 01: ESTABLISHED
-                      let local = port(fields[1]), let remote = port(fields[2]), let inode = UInt64(fields[9]) else { continue }
-                if let localPort, local != localPort { continue }
-                if let remotePort, remote != remotePort { continue }
-                wanted[inode] = (local, remote)
-            }
+        for row in ProcNetTCP.rows() where row.isEstablished {
+            if let localPort, row.localPort != localPort { continue }
+            if let remotePort, row.remotePort != remotePort { continue }
+            wanted[row.inode] = (row.localPort, row.remotePort)
         }
         guard !wanted.isEmpty else { return [] }
         let pids = pid.map { [$0] } ?? ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid_t($0) }
@@ -91,29 +85,6 @@ public enum SocketProbe {
             }
         }
         return found
-    }
-
-    /// A /proc file read to its end. Its size reads as 0, and a reader that trusts the size or
-    /// stops at the first short read misses the connections past the first page.
-    private static func readWhole(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes += chunk[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// The port of a /proc/net/tcp address, `HEXIP:HEXPORT`.
-    private static func port(_ field: Substring) -> Int? {
-        guard let colon = field.lastIndex(of: ":") else { return nil }
-        return Int(field[field.index(after: colon)...], radix: 16)
     }
 
     // glibc 2.36 has both, but Swift's Glibc module does not import <sys/pidfd.h>.
