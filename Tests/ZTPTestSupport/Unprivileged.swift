@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -62,7 +61,7 @@ public enum Unprivileged {
     /// root the binary is copied, once per build of it, to a world-readable folder.
     public static func executable(_ path: String) throws -> String {
         guard account != nil else { return path }
-        return try staged.withLock { cache in
+        return try staged.withLock { (cache: inout [String: String]) in
             if let copy = cache[path] { return copy }
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
@@ -86,7 +85,7 @@ public enum Unprivileged {
         }
     }
 
-    private static let staged = Mutex<[String: String]>([:])
+    private static let staged = StagedCopies()
 
     /// Copies of earlier builds, once no run can still be starting them (an hour on).
     private static func removeStaleCopies(of name: String, in folder: String) {
@@ -102,4 +101,18 @@ public enum Unprivileged {
 public struct UnprivilegedFailure: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// The copies made so far, behind `NSLock`, a pthread mutex whose locking ThreadSanitizer
+/// follows: under Synchronization's `Mutex` it reported an access race on this cache (see
+/// docs/RELIABILITY.md, "ThreadSanitizer").
+private final class StagedCopies: @unchecked Sendable {
+    private let lock = NSLock()
+    private var copies: [String: String] = [:]
+
+    func withLock<T>(_ body: (inout [String: String]) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&copies)
+    }
 }
