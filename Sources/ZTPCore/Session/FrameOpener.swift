@@ -23,19 +23,18 @@ public struct FrameOpener: Sendable {
         }
         let plaintextCount = Int(header.length) - ChaChaPoly.tagCount
         var opened = false
-        // No zero fill first: `RecordChaChaPoly.open` writes every byte, or zeroes them all on failure.
-        let plaintext = [UInt8](unsafeUninitializedCapacity: plaintextCount) { out, initialized in
-            frame.bytes.withUnsafeBytes { all in
-                key.withUnsafeBytes { k in
-                    opened = RecordChaChaPoly.open(key: k,
-                                             nonce: UnsafeRawBufferPointer(rebasing: all[8..<20]),
-                                             aad: UnsafeRawBufferPointer(rebasing: all[0..<FrameHeader.size]),
-                                             ciphertext: UnsafeRawBufferPointer(rebasing: all[FrameHeader.size..<(FrameHeader.size + plaintextCount)]),
-                                             tag: UnsafeRawBufferPointer(rebasing: all[(FrameHeader.size + plaintextCount)...]),
-                                             plaintext: UnsafeMutableRawBufferPointer(out))
-                }
+        let plaintext: [UInt8]
+        if plaintextCount == 0 {
+            // Not `Array(unsafeUninitializedCapacity: 0)`: that stores the count into the one
+            // empty-array storage all threads share, a data race ThreadSanitizer reports.
+            opened = open(frame, plaintextCount: 0, into: UnsafeMutableRawBufferPointer(start: nil, count: 0))
+            plaintext = []
+        } else {
+            // No zero fill first: `RecordChaChaPoly.open` writes every byte, or zeroes them all on failure.
+            plaintext = [UInt8](unsafeUninitializedCapacity: plaintextCount) { out, initialized in
+                opened = open(frame, plaintextCount: plaintextCount, into: UnsafeMutableRawBufferPointer(out))
+                initialized = plaintextCount
             }
-            initialized = plaintextCount
         }
         guard opened else {
             throw ZTPError(.decryptFailed, .protocolError, "\(header.type) seq \(header.sequence) failed to open")
@@ -46,5 +45,18 @@ public struct FrameOpener: Sendable {
             expectedSequence = 0
         }
         return plaintext
+    }
+
+    private func open(_ frame: FrameDecoder.RawFrame, plaintextCount: Int, into out: UnsafeMutableRawBufferPointer) -> Bool {
+        frame.bytes.withUnsafeBytes { all in
+            key.withUnsafeBytes { k in
+                RecordChaChaPoly.open(key: k,
+                                      nonce: UnsafeRawBufferPointer(rebasing: all[8..<20]),
+                                      aad: UnsafeRawBufferPointer(rebasing: all[0..<FrameHeader.size]),
+                                      ciphertext: UnsafeRawBufferPointer(rebasing: all[FrameHeader.size..<(FrameHeader.size + plaintextCount)]),
+                                      tag: UnsafeRawBufferPointer(rebasing: all[(FrameHeader.size + plaintextCount)...]),
+                                      plaintext: out)
+            }
+        }
     }
 }
