@@ -12,14 +12,7 @@ struct StalledReaderTests {
     func stalledReaderReleased() async throws {
         try await withServer([]) { server in
             let admin = try AdminAPI(server)
-            let stalled = try await RawSession.open(server, token: server.token(client: "stalled", role: "user"))
-            // Listen on chat with credit far ahead (a hostile peer may grant it), then stop reading.
-            try await stalled.send(try stalled.sealData([], on: 1))
-            stalled.withConnection { $0.consumed(stream: 1, count: 1 << 30, now: clockNow()) }
-            try await stalled.flush()
-            #expect(try await stalled.request("ping") == "pong")
-            #expect(TCPTable.serverEnd(serverPort: server.port, clientPort: stalled.raw.localPort) == .held)
-            try await stalled.raw.stopReading()
+            let stalled = try await Self.stalledListener(server)
             let sender = try await Participant.join(server, "sender")
             let bystander = try await Participant.join(server, "bystander", chat: false)
 
@@ -51,13 +44,7 @@ struct StalledReaderTests {
     func terminatedWhileStalled() async throws {
         try await withServer([]) { server in
             let admin = try AdminAPI(server)
-            let stalled = try await RawSession.open(server, token: server.token(client: "stalled", role: "user"))
-            try await stalled.send(try stalled.sealData([], on: 1))
-            stalled.withConnection { $0.consumed(stream: 1, count: 1 << 30, now: clockNow()) }
-            try await stalled.flush()
-            #expect(try await stalled.request("ping") == "pong")
-            #expect(TCPTable.serverEnd(serverPort: server.port, clientPort: stalled.raw.localPort) == .held)
-            try await stalled.raw.stopReading()
+            let stalled = try await Self.stalledListener(server)
             let sender = try await Participant.join(server, "sender")
             // Chat until the kernel's buffers are full (the server's send queue stops growing),
             // then about 1 MB more, which waits in the server, below its 4 MiB bound: the
@@ -80,5 +67,18 @@ struct StalledReaderTests {
             #expect(try await !admin.sessions().contains { $0.id == stalled.info.sessionID })
             await stalled.close()
         }
+    }
+
+    /// A session listening on chat with credit far ahead (a hostile peer may grant it), served
+    /// once, that then stops reading.
+    private static func stalledListener(_ server: ServerProcess) async throws -> RawSession {
+        let stalled = try await RawSession.open(server, token: server.token(client: "stalled", role: "user"))
+        try await stalled.send(try stalled.sealData([], on: 1))
+        stalled.withConnection { $0.consumed(stream: 1, count: 1 << 30, now: clockNow()) }
+        try await stalled.flush()
+        #expect(try await stalled.request("ping") == "pong")
+        #expect(TCPTable.serverEnd(serverPort: server.port, clientPort: stalled.raw.localPort) == .held)
+        try await stalled.raw.stopReading()
+        return stalled
     }
 }
