@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -52,13 +55,29 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
-        .target(name: "ZTPManagement", dependencies: [
-            "CMicroHTTPD", "ZTPServer", "ZTPStore", "ZTPCore", "ZTPNIO",
+        // A swift-openapi-runtime `ServerTransport` on libmicrohttpd: async handlers on suspended
+        // connections, bounded bodies, streamed responses. Knows nothing of ZTP.
+        .target(name: "OpenAPIMicroHTTPD", dependencies: [
+            "CMicroHTTPD",
+            .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // The management API: types and server protocol generated from openapi.yaml (a symlink
+        // to the top-level file), implemented by `ManagementAPI`.
+        .target(
+            name: "ZTPManagement",
+            dependencies: [
+                "OpenAPIMicroHTTPD", "ZTPServer", "ZTPStore", "ZTPCore", "ZTPNIO",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         .executableTarget(name: "ztp-server", dependencies: [
             "ZTPServer", "ZTPManagement", "ZTPStore", "ZTPCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,16 +1,17 @@
 import Foundation
 import Logging
-import Metrics
+import OpenAPIMicroHTTPD
+import OpenAPIRuntime
 import Prometheus
 import ServiceLifecycle
 import ZTPServer
 import ZTPStore
 
-/// The management API as a lifecycle service: libmicrohttpd on its own threads, started at
-/// init (so a port in use fails at start), stopped at graceful shutdown. It also prunes
-/// expired store rows on a schedule.
+/// The management API as a lifecycle service: the generated handlers on a libmicrohttpd
+/// transport, bound at init (so a port in use fails at start), drained at graceful shutdown.
+/// It also prunes expired store rows on a schedule.
 public final class ManagementService: Service, Sendable {
-    private let daemon: HTTPDaemon
+    private let transport: MicroHTTPDTransport
     private let store: Store
     private let audit: AuditLog
     private let logger: Logger
@@ -19,31 +20,36 @@ public final class ManagementService: Service, Sendable {
     static let tokenRetention: TimeInterval = 7 * 86_400
     static let auditRetention: TimeInterval = 90 * 86_400
 
-    public var port: Int { daemon.port }
+    public var port: Int { transport.port }
 
     public init(host: String, port: Int, listener: ZTPListener, store: Store, issuer: TokenIssuer, audit: AuditLog,
                 adminKey: AdminKey, prometheus: PrometheusCollectorRegistry, publicDirectory: String?, logger: Logger) throws {
-        let api = ManagementAPI(listener: listener, store: store, issuer: issuer, audit: audit, adminKey: adminKey,
+        let api = ManagementAPI(listener: listener, store: store, issuer: issuer, audit: audit,
                                 prometheus: prometheus, publicDirectory: publicDirectory,
                                 httpListen: "\(host.contains(":") ? "[\(host)]" : host):\(port)",
                                 openAPIPath: ManagementService.findResource("openapi.yaml"))
-        let configuration = HTTPDaemon.Configuration(host: host, port: port, connectionLimit: 256,
-                                                     connectionTimeoutSeconds: 10, bodyLimit: 64 * 1024, threadPoolSize: 2)
+        let requests = HTTPRequestTotal()
+        transport = MicroHTTPDTransport(
+            configuration: .init(host: host, port: port, connectionLimit: 256, connectionTimeoutSeconds: 10,
+                                 bodyLimit: 64 * 1024, threadPoolSize: 2),
+            logger: logger,
+            observer: { method, route, status, elapsed in
+                requests.record(method: method, route: route, status: status, elapsed: elapsed)
+            })
         do {
-            daemon = try HTTPDaemon(configuration: configuration, router: api.router(logger: logger), logger: logger,
-                                    observer: { method, route, status, seconds in
-                                        let dimensions = [("route", route), ("method", method)]
-                                        Counter(label: "ztp_http_requests_total", dimensions: dimensions + [("status", "\(status)")]).increment()
-                                        Timer(label: "ztp_http_request_duration_seconds", dimensions: dimensions,
-                                              preferredDisplayUnit: .seconds).recordSeconds(seconds)
-                                    })
+            try api.registerHandlers(
+                on: transport,
+                configuration: .init(dateTranscoder: .iso8601, jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+                middlewares: [RequestMetricsMiddleware(total: requests), AccessLogMiddleware(logger: logger),
+                              AdminKeyMiddleware(adminKey: adminKey)])
+            try transport.start()
         } catch {
             throw ManagementError(description: "management API cannot listen on \(host):\(port): \(error)")
         }
         self.store = store
         self.audit = audit
         self.logger = logger
-        logger.info("management API ready", metadata: ["address": "\(host):\(daemon.port)"])
+        logger.info("management API ready", metadata: ["address": "\(host):\(transport.port)"])
     }
 
     public func run() async throws {
@@ -53,7 +59,7 @@ public final class ManagementService: Service, Sendable {
                 try? await Task.sleep(for: .seconds(3600))
             }
         }
-        daemon.stop()
+        await transport.shutdown()
         // Failed authentications still gathering are written before the process ends.
         audit.flush()
     }

@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import HTTPTypes
 
 /// A libmicrohttpd connection during an access-handler call: reads the request's parts and
 /// queues the response. Valid only inside that call, on the daemon's thread.
@@ -48,24 +49,53 @@ struct MHDConnection {
         SocketAddress.describe(ztp_mhd_client_address(pointer))
     }
 
-    /// Hands `response` to libmicrohttpd, which copies the body and sends it (no body for HEAD).
-    func queue(_ response: HTTPResponse) -> MHD_Result {
-        let created = response.body.withUnsafeBytes { bytes in
+    /// Hands a response with `body` to libmicrohttpd, which copies it (and sends none for HEAD).
+    func queue(_ response: HTTPResponse, body: [UInt8]) -> MHD_Result {
+        let created = body.withUnsafeBytes { bytes in
             MHD_create_response_from_buffer(
                 bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY
             )
         }
         guard let created else { return .NO }
-        defer { MHD_destroy_response(created) }
-        for (name, value) in response.headers where !Self.isFraming(name) {
-            _ = MHD_add_response_header(created, name, value)
+        return queue(created, head: response)
+    }
+
+    /// Hands a response whose body `stream` produces to libmicrohttpd, sent chunked. The
+    /// stream is retained until libmicrohttpd frees the response.
+    func queue(_ response: HTTPResponse, stream: ResponseStream) -> MHD_Result {
+        let retained = Unmanaged.passRetained(stream)
+        let created = MHD_create_response_from_callback(
+            UInt64.max,  // MHD_SIZE_UNKNOWN
+            16 * 1024,
+            { cls, _, buffer, max in
+                guard let cls, let buffer else { return -2 }  // MHD_CONTENT_READER_END_WITH_ERROR
+                return Unmanaged<ResponseStream>.fromOpaque(cls).takeUnretainedValue().read(into: buffer, max: max)
+            },
+            retained.toOpaque(),
+            { cls in
+                guard let cls else { return }
+                let stream = Unmanaged<ResponseStream>.fromOpaque(cls)
+                stream.takeUnretainedValue().release()
+                stream.release()
+            }
+        )
+        guard let created else {
+            retained.release()
+            return .NO
         }
-        return MHD_queue_response(pointer, UInt32(response.status), created)
+        return queue(created, head: response)
+    }
+
+    private func queue(_ created: OpaquePointer, head: HTTPResponse) -> MHD_Result {
+        defer { MHD_destroy_response(created) }
+        for field in head.headerFields where !Self.isFraming(field.name) {
+            _ = MHD_add_response_header(created, field.name.rawName, field.value)
+        }
+        return MHD_queue_response(pointer, UInt32(head.status.code), created)
     }
 
     // libmicrohttpd frames the body itself; a handler's own framing headers would contradict it.
-    private static func isFraming(_ name: String) -> Bool {
-        let lowered = name.lowercased()
-        return lowered == "content-length" || lowered == "transfer-encoding" || lowered == "connection"
+    private static func isFraming(_ name: HTTPField.Name) -> Bool {
+        name == .contentLength || name == .transferEncoding || name == .connection
     }
 }

@@ -1,0 +1,227 @@
+import CMicroHTTPD
+import Foundation
+import HTTPTypes
+import Logging
+import OpenAPIRuntime
+
+/// Everything libmicrohttpd's C callbacks need: handed over as a retained `Unmanaged` pointer
+/// and released only after the daemon has stopped, so no callback outlives it.
+///
+/// `access` follows libmicrohttpd's calling pattern for one request: a first call with the
+/// headers, one call per upload chunk, a last call with no data, which starts the handler; and,
+/// when the connection was suspended for it, one more call after the resume, which answers.
+final class DaemonCore: Sendable {
+    let routes: RouteTable
+    let configuration: MicroHTTPDTransport.Configuration
+    let logger: Logger
+    let observer: MicroHTTPDTransport.Observer?
+    /// Requests between their first call and libmicrohttpd's completed callback.
+    private let live = Locked<[ObjectIdentifier: Exchange]>([:])
+    private let stopping = Locked(false)
+
+    init(routes: RouteTable, configuration: MicroHTTPDTransport.Configuration, logger: Logger,
+         observer: MicroHTTPDTransport.Observer?) {
+        self.routes = routes
+        self.configuration = configuration
+        self.logger = logger
+        self.observer = observer
+    }
+
+    var openRequestCount: Int { live.withLock { $0.count } }
+
+    func access(
+        connection: MHDConnection,
+        method: String,
+        rawPath: String,
+        upload: UnsafeRawBufferPointer,
+        uploadSize: UnsafeMutablePointer<Int>,
+        slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    ) -> MHD_Result {
+        guard let existing = slot.pointee else {
+            let exchange = Exchange(connection: connection.pointer, method: method, rawPath: rawPath,
+                                    remoteAddress: connection.remoteAddress(), bodyLimit: configuration.bodyLimit)
+            slot.pointee = Unmanaged.passRetained(exchange).toOpaque()
+            live.withLock { $0[ObjectIdentifier(exchange)] = exchange }
+            exchange.route = routeLabel(method: method, rawPath: rawPath)
+            if stopping.withLock({ $0 }) {
+                return refuse(.init(status: 503, detail: "the server is shutting down"), exchange: exchange)
+            }
+            // RFC 9110 §15.5.14: refuse before reading, so an oversized body is never buffered.
+            if let length = connection.header("Content-Length").flatMap(UInt64.init), length > configuration.bodyLimit {
+                return refuse(.payloadTooLarge(limit: configuration.bodyLimit), exchange: exchange)
+            }
+            return .YES
+        }
+        let exchange = Unmanaged<Exchange>.fromOpaque(existing).takeUnretainedValue()
+        if uploadSize.pointee > 0 {
+            uploadSize.pointee = 0
+            switch exchange.body.receive(upload) {
+            case .keepReading:
+                return .YES
+            case .rejectTooLarge:
+                // libmicrohttpd may refuse an answer mid-upload; then the last call answers.
+                _ = refuse(.payloadTooLarge(limit: configuration.bodyLimit), exchange: exchange)
+                return .YES
+            case .closeConnection:
+                return .NO
+            }
+        }
+        if let reply = exchange.takeReply() {
+            return send(reply, exchange: exchange)
+        }
+        if exchange.body.isTooLarge {
+            return refuse(.payloadTooLarge(limit: configuration.bodyLimit), exchange: exchange)
+        }
+        guard let bytes = exchange.body.completeBody else { return .YES }
+        exchange.body.markAnswered()
+        return start(exchange, connection: connection, body: bytes)
+    }
+
+    /// Frees a request's context; libmicrohttpd calls this for completed and aborted requests.
+    func complete(slot: UnsafeMutablePointer<UnsafeMutableRawPointer?>) {
+        guard let pointer = slot.pointee else { return }
+        let exchange = Unmanaged<Exchange>.fromOpaque(pointer)
+        live.withLock { $0[ObjectIdentifier(exchange.takeUnretainedValue())] = nil }
+        exchange.takeUnretainedValue().cancel()
+        exchange.release()
+        slot.pointee = nil
+    }
+
+    // MARK: Answering
+
+    private func start(_ exchange: Exchange, connection: MHDConnection, body bytes: [UInt8]) -> MHD_Result {
+        guard let path = RequestTarget.originPath(exchange.rawPath), let segments = RequestTarget.pathSegments(path) else {
+            return refuse(.badRequest("the request path is not a valid percent-encoded absolute path"), exchange: exchange)
+        }
+        let rawQuery = connection.rawQueryArguments()
+        guard rawQuery.allSatisfy({ RequestTarget.decode($0.name) != nil && RequestTarget.decode($0.value ?? "") != nil }) else {
+            return refuse(.badRequest("the query string is not valid percent-encoded UTF-8"), exchange: exchange)
+        }
+        let route: RouteTable.Route
+        let parameters: [String: Substring]
+        switch routes.resolve(method: exchange.method, path: segments) {
+        case .notFound:
+            return refuse(.notFound("no resource matches the request path"), exchange: exchange)
+        case let .methodNotAllowed(_, allowed):
+            return refuse(.methodNotAllowed(allowed: allowed), exchange: exchange)
+        case let .matched(matched, captured):
+            route = matched
+            parameters = captured
+        }
+        guard let method = HTTPRequest.Method(exchange.method) else {
+            return refuse(.badRequest("the request method is not a valid token"), exchange: exchange)
+        }
+        var fields = HTTPFields()
+        for (name, value) in connection.headers() {
+            guard let name = HTTPField.Name(name) else { continue }
+            fields.append(HTTPField(name: name, value: value))
+        }
+        let query = rawQuery.map { argument in argument.value.map { "\(argument.name)=\($0)" } ?? argument.name }
+            .joined(separator: "&")
+        let request = HTTPRequest(method: method, scheme: "http", authority: fields[HTTPField.Name("Host")!],
+                                  path: String(path) + (query.isEmpty ? "" : "?" + query), headerFields: fields)
+        let hasBody = fields[.contentLength] != nil || fields[.transferEncoding] != nil
+        let context = MicroHTTPDRequestContext(remoteAddress: exchange.remoteAddress, routeTemplate: route.pattern.template,
+                                               started: exchange.started)
+        let metadata = ServerRequestMetadata(pathParameters: parameters)
+        let limits = (response: configuration.responseLimit, logger: logger)
+        let reply = exchange.run {
+            await Self.produce(route: route, request: request, body: hasBody ? bytes : nil,
+                               metadata: metadata, context: context, responseLimit: limits.response, logger: limits.logger)
+        }
+        guard let reply else { return .YES }
+        return send(reply, exchange: exchange)
+    }
+
+    /// Runs the handler and makes its answer sendable: a body of known length read whole (up
+    /// to the limit), one of unknown length left to stream; errors as problems.
+    private static func produce(route: RouteTable.Route, request: HTTPRequest, body: [UInt8]?,
+                                metadata: ServerRequestMetadata, context: MicroHTTPDRequestContext,
+                                responseLimit: Int, logger: Logger) async -> Exchange.Reply {
+        do {
+            let (response, responseBody) = try await MicroHTTPDRequestContext.$current.withValue(context) {
+                try await route.handler(request, body.map { HTTPBody($0) }, metadata)
+            }
+            guard let responseBody else { return .buffered(response, []) }
+            if case .unknown = responseBody.length { return .streamed(response, responseBody) }
+            return .buffered(response, try await [UInt8](collecting: responseBody, upTo: responseLimit))
+        } catch {
+            if let problem = ProblemResponse.clientError(for: error, requestBody: body) {
+                return problemReply(problem)
+            }
+            logger.error("handler failed", metadata: ["request": "\(request.method) \(context.routeTemplate)",
+                                                      "error": "\(error)"])
+            return problemReply(.internal())
+        }
+    }
+
+    static func problemReply(_ problem: HTTPError) -> Exchange.Reply {
+        let (response, body) = ProblemResponse.response(for: problem)
+        return .buffered(response, body)
+    }
+
+    private func send(_ reply: Exchange.Reply, exchange: Exchange) -> MHD_Result {
+        let connection = MHDConnection(pointer: exchange.connection)
+        switch reply {
+        case let .buffered(response, body):
+            return connection.queue(response, body: body)
+        case let .streamed(response, body):
+            let stream = ResponseStream(connection: exchange.connection, limit: configuration.streamBufferLimit)
+            exchange.attach(stream)
+            stream.start(body)
+            return connection.queue(response, stream: stream)
+        }
+    }
+
+    /// Answers with a problem the transport itself decided on, observed for metrics.
+    private func refuse(_ problem: HTTPError, exchange: Exchange) -> MHD_Result {
+        let (response, body) = ProblemResponse.response(for: problem)
+        let result = MHDConnection(pointer: exchange.connection).queue(response, body: body)
+        if result == .YES {
+            exchange.body.markAnswered()
+            exchange.markQueued()
+            // Still before libmicrohttpd sends anything: it writes once this callback returns.
+            if let observer {
+                observer(exchange.method, exchange.route, problem.status, exchange.started.duration(to: .now))
+            }
+        }
+        return result
+    }
+
+    private func routeLabel(method: String, rawPath: String) -> String {
+        guard let path = RequestTarget.originPath(rawPath), let segments = RequestTarget.pathSegments(path) else {
+            return RouteTable.unmatched
+        }
+        switch routes.resolve(method: method, path: segments) {
+        case let .matched(route, _): return route.pattern.template
+        case let .methodNotAllowed(template, _): return template
+        case .notFound: return RouteTable.unmatched
+        }
+    }
+
+    // MARK: Shutdown
+
+    /// Ends what is in flight so that libmicrohttpd can be stopped: new requests are refused,
+    /// streamed bodies end, handlers get `grace` to finish and are then cancelled and answered
+    /// 503. Returns false if some connection was still suspended when time ran out (stopping
+    /// libmicrohttpd then would be undefined behaviour).
+    func drain(grace: Duration) -> Bool {
+        stopping.withLock { $0 = true }
+        var exchanges: [Exchange] { live.withLock { Array($0.values) } }
+        for exchange in exchanges { exchange.finishStream() }
+        let deadline = ContinuousClock.now + grace
+        while exchanges.contains(where: \.isRunning), ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        for exchange in exchanges where exchange.isRunning {
+            exchange.cancel()
+            exchange.complete(with: Self.problemReply(.init(status: 503, detail: "the server is shutting down")))
+        }
+        let parkedDeadline = ContinuousClock.now + .seconds(2)
+        while exchanges.contains(where: \.isAwaitingCall) {
+            guard ContinuousClock.now < parkedDeadline else { return false }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return true
+    }
+}
