@@ -104,9 +104,9 @@ final class DaemonCore: Sendable {
             return refuse(.notFound("no resource matches the request path"), exchange: exchange)
         case let .methodNotAllowed(_, allowed):
             return refuse(.methodNotAllowed(allowed: allowed), exchange: exchange)
-        case let .matched(matched, captured):
+        case let .matched(matched, _):
             route = matched
-            parameters = captured
+            parameters = matched.pattern.encodedParameters(path.dropFirst().split(separator: "/", omittingEmptySubsequences: false))
         }
         guard let method = HTTPRequest.Method(exchange.method) else {
             return refuse(.badRequest("the request method is not a valid token"), exchange: exchange)
