@@ -116,8 +116,10 @@ final class DaemonCore: Sendable {
             guard let name = HTTPField.Name(name) else { continue }
             fields.append(HTTPField(name: name, value: value))
         }
-        let query = rawQuery.map { argument in argument.value.map { "\(argument.name)=\($0)" } ?? argument.name }
-            .joined(separator: "&")
+        // A bare "name" is written "name=", its meaning in application/x-www-form-urlencoded:
+        // swift-openapi-runtime's query parser rejects a pair without "=", so one stray "?debug"
+        // would fail the decoding of every query parameter of the operation (a 500).
+        let query = rawQuery.map { "\($0.name)=\($0.value ?? "")" }.joined(separator: "&")
         let request = HTTPRequest(method: method, scheme: "http", authority: fields[HTTPField.Name("Host")!],
                                   path: String(path) + (query.isEmpty ? "" : "?" + query), headerFields: fields)
         let hasBody = fields[.contentLength] != nil || fields[.transferEncoding] != nil
