@@ -241,6 +241,14 @@ final class DaemonCore: Sendable {
             guard ContinuousClock.now < parkedDeadline else { return false }
             Thread.sleep(forTimeInterval: 0.01)
         }
+        // An answer queued by the last access call goes out on the daemon's next pass over the
+        // connection; stopping before would drop it (a 200 lost, a chunked body cut before its
+        // last chunk). Wait for requests to complete, within what is left of the grace period
+        // and at least a moment (a client that does not read keeps its request open).
+        let sentDeadline = max(deadline, ContinuousClock.now + .milliseconds(250))
+        while !live.withLock(\.isEmpty), ContinuousClock.now < sentDeadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         return true
     }
 }
