@@ -105,6 +105,7 @@ let package = Package(
         .testTarget(name: "ZTPStoreTests", dependencies: ["ZTPStore"]),
         .testTarget(name: "ZTPClientTests", dependencies: ["ZTPClient"]),
         .testTarget(name: "ZTPManagementTests", dependencies: ["ZTPManagement", "ZTPStore", "ZTPClient", "ZTPCore", "ZTPTestSupport"]),
+        .testTarget(name: "OpenAPIMicroHTTPDTests", dependencies: ["OpenAPIMicroHTTPD", "ZTPTestSupport", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "ZTPServerTests", dependencies: [
             "ZTPServer", "ZTPCore",
             .product(name: "NIOCore", package: "swift-nio"),

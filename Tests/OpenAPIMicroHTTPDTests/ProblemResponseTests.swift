@@ -1,10 +1,13 @@
 import Foundation
+import HTTPTypes
+import OpenAPIRuntime
 import Testing
-@testable import ZTPManagement
+@testable import OpenAPIMicroHTTPD
 
-/// JSON responses, problem details and JSON request bodies.
-@Suite("HTTP JSON coding")
-struct HTTPBodyCodingTests {
+/// Errors as problem details: the response itself, and the 400s that name the field a request
+/// body or parameter got wrong (`ProblemResponse.clientError(for:requestBody:)`).
+@Suite("ProblemResponse")
+struct ProblemResponseTests {
     /// A model with snake_case keys of its own and a date.
     struct Model: Codable, Equatable {
         let sessionID: String
@@ -35,58 +38,69 @@ struct HTTPBodyCodingTests {
         let ratio: Double?
     }
 
-    private func jsonRequest(_ body: String, contentType: String? = "application/json") -> HTTPRequest {
-        HTTPRequest(
-            method: "POST",
-            path: "/",
-            headers: contentType.map { ["Content-Type": $0] } ?? [:],
-            body: Array(body.utf8)
-        )
-    }
-
-    @Test(".json sorts keys, keeps the model's key names and writes RFC 3339 UTC dates")
-    func jsonResponse() {
-        let model = Model(sessionID: "s/1", createdAt: Date(timeIntervalSince1970: 1_700_000_000), tags: [])
-        let response = HTTPResponse.json(model, status: 201)
-        #expect(response.status == 201)
-        #expect(response.header("content-type") == "application/json")
-        #expect(String(decoding: response.body, as: UTF8.self)
-            == #"{"created_at":"2023-11-14T22:13:20Z","session_id":"s/1","tags":[]}"#)
+    /// What a client gets for `body` not decoding as `type`; nil if it decodes.
+    private func problem<T: Decodable>(_ body: String, as type: T.Type) -> HTTPError? {
+        let bytes = Array(body.utf8)
+        let decoder = JSONDecoder()
+        // As swift-openapi-runtime decodes dates: a failure names the field's coding path.
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            guard let date = ISO8601DateFormatter().date(from: try container.decode(String.self)) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 date")
+            }
+            return date
+        }
+        do {
+            _ = try decoder.decode(type, from: Data(bytes))
+            return nil
+        } catch {
+            return ProblemResponse.clientError(for: error, requestBody: bytes)
+        }
     }
 
     @Test("problem responses carry type, title, status and detail, plus the error's headers")
-    func problem() throws {
-        let response = HTTPResponse.problem(.methodNotAllowed(allowed: ["GET", "HEAD"]))
-        #expect(response.status == 405)
-        #expect(response.header("Content-Type") == "application/problem+json")
-        #expect(response.header("Allow") == "GET, HEAD")
-        let problem = try JSONDecoder().decode(ProblemDetails.self, from: Data(response.body))
-        #expect(problem == ProblemDetails(title: "Method Not Allowed", status: 405, detail: problem.detail))
+    func problemResponse() throws {
+        let (response, body) = ProblemResponse.response(for: .methodNotAllowed(allowed: ["GET", "HEAD"]))
+        #expect(response.status.code == 405)
+        #expect(response.headerFields[.contentType] == "application/problem+json")
+        #expect(response.headerFields[.allow] == "GET, HEAD")
+        let problem = try JSONDecoder().decode(ProblemDetails.self, from: Data(body))
+        #expect(problem == ProblemDetails(title: "Method Not Allowed", status: 405,
+                                          detail: "method not allowed; allowed methods: GET, HEAD"))
+        #expect(String(decoding: ProblemResponse.response(for: .internal()).1, as: UTF8.self)
+            == #"{"detail":"internal server error","status":500,"title":"Internal Server Error","type":"about:blank"}"#)
     }
 
-    @Test("text and no-content helpers")
-    func helpers() {
-        let text = HTTPResponse.text("hi", contentType: "text/csv", status: 202)
-        #expect(text.status == 202 && text.header("Content-Type") == "text/csv" && text.body == Array("hi".utf8))
-        #expect(HTTPResponse.noContent.status == 204 && HTTPResponse.noContent.body.isEmpty)
+    @Test("an HTTPError is served as it is; any other failure of ours is a 500")
+    func statuses() {
+        struct Leaky: Error {}
+        #expect(ProblemResponse.clientError(for: HTTPError.conflict("already there")) == .conflict("already there"))
+        #expect(ProblemResponse.clientError(for: Leaky()) == nil)
+        #expect(ProblemResponse.status(for: Leaky()) == 500)
+        #expect(ProblemResponse.status(for: HTTPError.unauthorized("no")) == 401)
     }
 
-    @Test("a JSON body decodes, with dates with or without fractional seconds")
-    func decodes() throws {
-        let body = #"{"session_id":"a","created_at":"2023-11-14T22:13:20.5Z","tags":["x"]}"#
-        let model = try jsonRequest(body, contentType: "Application/JSON; charset=utf-8").decodeJSON(Model.self)
-        #expect(model.createdAt == Date(timeIntervalSince1970: 1_700_000_000.5))
-        let offset = #"{"session_id":"a","created_at":"2023-11-14T23:13:20+01:00","tags":[]}"#
-        #expect(try jsonRequest(offset).decodeJSON(Model.self).createdAt == Date(timeIntervalSince1970: 1_700_000_000))
-    }
-
-    @Test("a missing or different Content-Type is 415")
-    func contentType() {
-        #expect(throws: HTTPError.unsupportedMediaType("Content-Type must be application/json")) {
-            try jsonRequest("{}", contentType: nil).decodeJSON(Inner.self)
+    @Test("errors wrapped by the generated server are unwrapped; its own client errors keep their status")
+    func serverErrors() {
+        struct Leaky: Error {}
+        func wrapped(_ error: any Error, status: HTTPResponse.Status = .internalServerError) -> ServerError {
+            ServerError(operationID: "op", request: HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/"),
+                        requestBody: nil, requestMetadata: .init(), causeDescription: "cause", underlyingError: error,
+                        httpStatus: status, httpHeaderFields: [:], httpBody: nil)
         }
-        #expect(throws: HTTPError.self) { try jsonRequest("{}", contentType: "application/jsonx").decodeJSON(Inner.self) }
-        #expect(throws: HTTPError.self) { try jsonRequest("{}", contentType: "text/json").decodeJSON(Inner.self) }
+        #expect(ProblemResponse.clientError(for: wrapped(HTTPError.notFound("gone"))) == .notFound("gone"))
+        #expect(ProblemResponse.clientError(for: wrapped(Leaky())) == nil)
+        #expect(ProblemResponse.clientError(for: wrapped(Leaky(), status: .unsupportedMediaType))?.status == 415)
+        let decoding = DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "internal detail"))
+        #expect(ProblemResponse.clientError(for: wrapped(decoding), requestBody: Array("{".utf8))
+            == .badRequest("the request body is not valid JSON"))
+        #expect(ProblemResponse.clientError(for: wrapped(decoding))?.status == 400)
+        #expect(ProblemResponse.clientError(for: wrapped(decoding))?.detail.contains("internal detail") == false)
+    }
+
+    @Test("a JSON body decodes, and then there is no problem")
+    func decodes() {
+        #expect(problem(#"{"session_id":"a","created_at":"2023-11-14T22:13:20Z","tags":["x"]}"#, as: Model.self) == nil)
     }
 
     @Test("decoding failures are 400s that name the field")
@@ -101,13 +115,10 @@ struct HTTPBodyCodingTests {
             (#"{"inner":{}}"#, "field 'inner' must be an array"),
         ]
         for (body, detail) in cases {
-            #expect(throws: HTTPError.badRequest(detail), "\(body)") {
-                try jsonRequest(body).decodeJSON(Outer.self)
-            }
+            #expect(problem(body, as: Outer.self) == .badRequest(detail), "\(body)")
         }
-        #expect(throws: HTTPError.badRequest("field 'created_at' has an invalid value")) {
-            try jsonRequest(#"{"session_id":"a","created_at":"yesterday","tags":[]}"#).decodeJSON(Model.self)
-        }
+        #expect(problem(#"{"session_id":"a","created_at":"yesterday","tags":[]}"#, as: Model.self)
+            == .badRequest("field 'created_at' has an invalid value"))
     }
 
     @Test("a number that does not fit an integer field is named, though the decoder gives no path")
@@ -119,13 +130,27 @@ struct HTTPBodyCodingTests {
             (#"{"small":300}"#, "the request body has a value out of range for its field"),
         ]
         for (body, detail) in cases {
-            #expect(throws: HTTPError.badRequest(detail), "\(body)") {
-                try jsonRequest(body).decodeJSON(Limits.self)
-            }
+            #expect(problem(body, as: Limits.self) == .badRequest(detail), "\(body)")
         }
-        #expect(throws: HTTPError.badRequest("field 'inner[1].port' must be an integer within range")) {
-            try jsonRequest(#"{"inner":[{"port":1},{"port":2.5}]}"#).decodeJSON(Outer.self)
-        }
-        #expect((try? jsonRequest(#"{"ratio":1.5,"ttl":3}"#).decodeJSON(Limits.self))?.ratio == 1.5)
+        #expect(problem(#"{"inner":[{"port":1},{"port":2.5}]}"#, as: Outer.self)
+            == .badRequest("field 'inner[1].port' must be an integer within range"))
+        #expect(problem(#"{"ratio":1.5,"ttl":3}"#, as: Limits.self) == nil)
+    }
+
+    @Test("a parameter that does not decode is a 400 naming it when the path is known")
+    func parameters() {
+        let key = DecodingError.typeMismatch(Int.self, .init(codingPath: [TestKey("limit")], debugDescription: "internal"))
+        #expect(ProblemResponse.clientError(for: key) == .badRequest("parameter 'limit' has an invalid value"))
+        let pathless = DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "internal"))
+        #expect(ProblemResponse.clientError(for: pathless)?.status == 400)
+        #expect(ProblemResponse.clientError(for: pathless)?.detail.contains("internal") == false)
+    }
+
+    private struct TestKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 }

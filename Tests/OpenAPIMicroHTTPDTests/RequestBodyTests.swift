@@ -1,9 +1,9 @@
 import Testing
-@testable import ZTPManagement
+@testable import OpenAPIMicroHTTPD
 
 /// The bounded body accumulator, fed chunk by chunk without a daemon.
 @Suite("RequestBody")
-struct HTTPRequestBodyTests {
+struct RequestBodyTests {
     private func feed(_ body: RequestBody, _ bytes: [UInt8]) -> RequestBody.ChunkAction {
         bytes.withUnsafeBytes { body.receive($0) }
     }

@@ -1,9 +1,9 @@
 import Testing
-@testable import ZTPManagement
+@testable import OpenAPIMicroHTTPD
 
 /// Percent-decoding of the request target.
 @Suite("RequestTarget")
-struct HTTPRequestTargetTests {
+struct RequestTargetTests {
     @Test("escapes decode to UTF-8, in either case of hex digit")
     func decodes() {
         #expect(RequestTarget.decode("a%20b%2fc%2F") == "a b/c/")

@@ -1,92 +1,106 @@
+import HTTPTypes
+import OpenAPIRuntime
 import Testing
-@testable import ZTPManagement
+@testable import OpenAPIMicroHTTPD
 
-/// The router on its own: matching, precedence, 404/405 and route labels.
-@Suite("Router")
-struct HTTPRouterTests {
-    private func router() -> Router {
-        var router = Router()
-        router.get("/v1/sessions") { _ in .text("list") }
-        router.get("/v1/sessions/active") { _ in .text("active") }
-        router.get("/v1/sessions/{id}") { request in .text("one \(request.pathParameters["id"]!)") }
-        router.delete("/v1/sessions/{id}") { _ in .noContent }
-        router.get("/v1/sessions/{id}/streams/{stream_id}") { request in
-            .text("\(request.pathParameters["id"]!)/\(request.pathParameters["stream_id"]!)")
-        }
-        router.get("/ui") { _ in .text("ui root") }
-        router.get("/ui/{path...}") { request in .text("file \(request.pathParameters["path"]!)") }
-        return router
+/// The route table on its own: matching, precedence, 404/405 and route templates.
+@Suite("RouteTable")
+struct RouteTableTests {
+    private func table() throws -> RouteTable {
+        let handler: RouteTable.Handler = { _, _, _ in (HTTPResponse(status: .ok), nil) }
+        var table = RouteTable()
+        try table.add(method: .get, template: "/v1/sessions", handler: handler)
+        try table.add(method: .get, template: "/v1/sessions/active", handler: handler)
+        try table.add(method: .get, template: "/v1/sessions/{id}", handler: handler)
+        try table.add(method: .delete, template: "/v1/sessions/{id}", handler: handler)
+        try table.add(method: .get, template: "/v1/sessions/{id}/streams/{stream_id}", handler: handler)
+        try table.add(method: .post, template: "/v1/tokens/{id}/revoke", handler: handler)
+        try table.add(method: .get, template: "/v1/tokens/{id}", handler: handler)
+        return table
     }
 
-    private func text(_ response: HTTPResponse) -> String {
-        String(decoding: response.body, as: UTF8.self)
+    /// The template that serves `method path`, or "404" / "405 <Allow>".
+    private func resolve(_ method: String, _ path: String, in table: RouteTable) -> String {
+        switch table.resolve(method: method, path: RequestTarget.pathSegments(path)!) {
+        case let .matched(route, _): route.pattern.template
+        case let .methodNotAllowed(_, allowed): "405 " + allowed.joined(separator: ", ")
+        case .notFound: "404"
+        }
     }
 
     @Test("path parameters are captured by name")
-    func parameters() {
-        let response = router().handle(HTTPRequest(method: "GET", path: "/v1/sessions/abc/streams/7"))
-        #expect(text(response) == "abc/7")
-        #expect(response.route == "/v1/sessions/{id}/streams/{stream_id}")
+    func parameters() throws {
+        guard case let .matched(route, parameters) = try table().resolve(method: "GET", path: ["v1", "sessions", "abc", "streams", "7"]) else {
+            Issue.record("no match")
+            return
+        }
+        #expect(route.pattern.template == "/v1/sessions/{id}/streams/{stream_id}")
+        #expect(parameters == ["id": "abc", "stream_id": "7"])
     }
 
-    @Test("a literal segment beats a parameter, and an exact template beats a remainder")
-    func precedence() {
-        let router = router()
-        #expect(text(router.handle(HTTPRequest(method: "GET", path: "/v1/sessions/active"))) == "active")
-        #expect(text(router.handle(HTTPRequest(method: "GET", path: "/v1/sessions/other"))) == "one other")
-        #expect(text(router.handle(HTTPRequest(method: "GET", path: "/ui"))) == "ui root")
-        #expect(text(router.handle(HTTPRequest(method: "GET", path: "/ui/"))) == "file ")
-        #expect(text(router.handle(HTTPRequest(method: "GET", path: "/ui/a/b.js"))) == "file a/b.js")
+    @Test("a literal segment beats a parameter, whatever the order of registration")
+    func precedence() throws {
+        let table = try table()
+        #expect(resolve("GET", "/v1/sessions/active", in: table) == "/v1/sessions/active")
+        #expect(resolve("GET", "/v1/sessions/other", in: table) == "/v1/sessions/{id}")
+        #expect(resolve("GET", "/v1/sessions", in: table) == "/v1/sessions")
+        let handler: RouteTable.Handler = { _, _, _ in (HTTPResponse(status: .ok), nil) }
+        var reversed = RouteTable()
+        try reversed.add(method: .get, template: "/a/{x}", handler: handler)
+        try reversed.add(method: .get, template: "/a/b", handler: handler)
+        #expect(resolve("GET", "/a/b", in: reversed) == "/a/b")
+        #expect(resolve("GET", "/a/c", in: reversed) == "/a/{x}")
     }
 
     @Test("a parameter never matches an empty segment, and trailing slashes are distinct paths")
-    func emptySegments() {
-        let router = router()
-        #expect(router.handle(HTTPRequest(method: "GET", path: "/v1/sessions//streams/1")).status == 404)
-        #expect(router.handle(HTTPRequest(method: "GET", path: "/v1/sessions/")).status == 404)
+    func emptySegments() throws {
+        let table = try table()
+        #expect(resolve("GET", "/v1/sessions//streams/1", in: table) == "404")
+        #expect(resolve("GET", "/v1/sessions/", in: table) == "404")
+        #expect(resolve("GET", "/v1/sessions/a/", in: table) == "404")
     }
 
-    @Test("405 lists every method of the matching templates, with HEAD beside GET")
-    func methodNotAllowed() {
-        let response = router().handle(HTTPRequest(method: "POST", path: "/v1/sessions/abc"))
-        #expect(response.status == 405)
-        #expect(response.header("Allow") == "DELETE, GET, HEAD")
-        #expect(response.route == "/v1/sessions/{id}")
-        #expect(response.header("Content-Type") == "application/problem+json")
+    @Test("405 lists every method of the matching templates, with HEAD beside GET, and names the template")
+    func methodNotAllowed() throws {
+        let table = try table()
+        #expect(resolve("POST", "/v1/sessions/abc", in: table) == "405 DELETE, GET, HEAD")
+        #expect(resolve("GET", "/v1/tokens/abc/revoke", in: table) == "405 POST")
+        guard case let .methodNotAllowed(template, _) = table.resolve(method: "PUT", path: ["v1", "sessions", "x"]) else {
+            Issue.record("not a 405")
+            return
+        }
+        #expect(template == "/v1/sessions/{id}")
     }
 
-    @Test("404 is labelled unmatched")
-    func notFound() {
-        let response = router().handle(HTTPRequest(method: "GET", path: "/v2"))
-        #expect(response.status == 404)
-        #expect(response.route == "unmatched")
-        #expect(router().routeLabel(for: HTTPRequest(method: "GET", path: "/v2")) == "unmatched")
+    @Test("an unknown path is not found")
+    func notFound() throws {
+        #expect(resolve("GET", "/v2", in: try table()) == "404")
+        #expect(resolve("GET", "/", in: try table()) == "404")
     }
 
-    @Test("HEAD resolves to the GET route")
-    func head() {
-        let response = router().handle(HTTPRequest(method: "HEAD", path: "/v1/sessions/x"))
-        #expect(response.status == 200)
-        #expect(response.route == "/v1/sessions/{id}")
+    @Test("HEAD resolves to the GET route, unless a HEAD route of its own exists")
+    func head() throws {
+        var table = try table()
+        #expect(resolve("HEAD", "/v1/sessions/x", in: table) == "/v1/sessions/{id}")
+        try table.add(method: .head, template: "/v1/sessions/{other}", handler: { _, _, _ in (HTTPResponse(status: .noContent), nil) })
+        guard case let .matched(route, _) = table.resolve(method: "HEAD", path: ["v1", "sessions", "x"]) else {
+            Issue.record("no match")
+            return
+        }
+        #expect(route.method == .head)
     }
 
     @Test("methods are case-sensitive")
-    func caseSensitiveMethods() {
-        #expect(router().handle(HTTPRequest(method: "get", path: "/v1/sessions")).status == 405)
+    func caseSensitiveMethods() throws {
+        #expect(resolve("get", "/v1/sessions", in: try table()) == "405 GET, HEAD")
     }
 
-    @Test("thrown HTTPErrors keep their status and headers; other errors become a generic 500")
-    func thrownErrors() {
-        struct Leaky: Error {}
-        var router = Router()
-        router.get("/conflict") { _ in throw HTTPError.conflict("already there") }
-        router.get("/leak") { _ in throw Leaky() }
-        let conflict = router.handle(HTTPRequest(method: "GET", path: "/conflict"))
-        #expect(conflict.status == 409)
-        #expect(conflict.route == "/conflict")
-        let leak = router.handle(HTTPRequest(method: "GET", path: "/leak"))
-        #expect(leak.status == 500)
-        #expect(text(leak) == #"{"detail":"internal server error","status":500,"title":"Internal Server Error","type":"about:blank"}"#)
+    @Test("the same method and shape twice is refused")
+    func duplicates() throws {
+        var table = try table()
+        #expect(throws: TransportError.self) {
+            try table.add(method: .get, template: "/v1/sessions/{other}", handler: { _, _, _ in (HTTPResponse(status: .ok), nil) })
+        }
     }
 
     @Test("route templates parse literals, parameters and a trailing remainder")
@@ -98,5 +112,13 @@ struct HTTPRouterTests {
         #expect(pattern.match(["v1", "1", "y"]) == nil)
         #expect(RoutePattern("/").match([""]) == [:])
         #expect(RoutePattern("/a/{x}").hasSameShape(as: RoutePattern("/a/{y}")))
+        #expect(RoutePattern("/ui").isMoreSpecific(than: RoutePattern("/ui/{path...}")))
+    }
+
+    @Test("parameters for the handler are taken from the still-encoded segments")
+    func encodedParameters() {
+        let pattern = RoutePattern("/v1/{a}/x/{rest...}")
+        #expect(pattern.encodedParameters(["v1", "a%2Fb", "x", "p%20", "q"]) == ["a": "a%2Fb", "rest": "p%20/q"])
+        #expect(RoutePattern("/s/{id}").encodedParameters(["s", "100%2525"]) == ["id": "100%2525"])
     }
 }
