@@ -104,7 +104,14 @@ let package = Package(
         .testTarget(name: "ZTPCoreTests", dependencies: ["ZTPCore"], resources: [.copy("Vectors")]),
         .testTarget(name: "ZTPStoreTests", dependencies: ["ZTPStore"]),
         .testTarget(name: "ZTPClientTests", dependencies: ["ZTPClient"]),
-        .testTarget(name: "ZTPManagementTests", dependencies: ["ZTPManagement", "ZTPStore", "ZTPClient", "ZTPCore", "ZTPTestSupport"]),
+        .testTarget(name: "ZTPManagementTests", dependencies: [
+            "ZTPManagement", "ZTPStore", "ZTPClient", "ZTPCore", "ZTPServer", "ZTPTestSupport", "OpenAPIMicroHTTPD",
+            .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         .testTarget(name: "ZTPServerTests", dependencies: [
             "ZTPServer", "ZTPCore",
             .product(name: "NIOCore", package: "swift-nio"),

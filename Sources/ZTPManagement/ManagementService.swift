@@ -37,11 +37,7 @@ public final class ManagementService: Service, Sendable {
                 requests.record(method: method, route: route, status: status, elapsed: elapsed)
             })
         do {
-            try api.registerHandlers(
-                on: transport,
-                configuration: .init(dateTranscoder: .iso8601, jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
-                middlewares: [RequestMetricsMiddleware(total: requests), AccessLogMiddleware(logger: logger),
-                              AdminKeyMiddleware(adminKey: adminKey)])
+            try api.register(on: transport, adminKey: adminKey, requests: requests, logger: logger)
             try transport.start()
         } catch {
             throw ManagementError(description: "management API cannot listen on \(host):\(port): \(error)")

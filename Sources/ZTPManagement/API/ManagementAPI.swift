@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import OpenAPIRuntime
 import OpenAPIMicroHTTPD
 import Prometheus
 import ZTPServer
@@ -20,6 +22,17 @@ struct ManagementAPI: APIProtocol {
     let openAPIPath: String?
 
     var services: ServerServices { listener.services }
+
+    /// Registers every operation on `transport`, behind the middlewares: metrics outermost (so
+    /// it counts refusals too), then the access log, the admin key and the JSON body check.
+    func register(on transport: any ServerTransport, adminKey: AdminKey, requests: HTTPRequestTotal,
+                  logger: Logger) throws {
+        try registerHandlers(
+            on: transport,
+            configuration: .init(dateTranscoder: .iso8601, jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            middlewares: [RequestMetricsMiddleware(total: requests), AccessLogMiddleware(logger: logger),
+                          AdminKeyMiddleware(adminKey: adminKey), JSONBodyMiddleware()])
+    }
 
     /// The peer of the request being served, for audit entries.
     var remoteAddress: String { MicroHTTPDRequestContext.current?.remoteAddress ?? "" }
