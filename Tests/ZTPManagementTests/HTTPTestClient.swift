@@ -1,6 +1,7 @@
 import Glibc
 import Foundation
 @testable import ZTPManagement
+import OpenAPIMicroHTTPD
 
 /// A blocking loopback HTTP/1.1 client on raw POSIX sockets, so tests control every byte sent
 /// (oversized or malformed requests) and see exactly what the server answers.

@@ -88,7 +88,8 @@ final class InProcessAPI: @unchecked Sendable {
                 try await handler(request, bytes.map { HTTPBody($0) }, ServerRequestMetadata(
                     pathParameters: parameters.mapValues { Substring($0) }))
             }
-            let collected = try await responseBody.map { try await [UInt8](collecting: $0, upTo: 16 << 20) } ?? []
+            var collected: [UInt8] = []
+            if let responseBody { collected = try await [UInt8](collecting: responseBody, upTo: 16 << 20) }
             return Answer(status: response.status.code, headers: response.headerFields, body: collected)
         } catch {
             let problem = ProblemResponse.clientError(for: error, requestBody: bytes) ?? .internal()
