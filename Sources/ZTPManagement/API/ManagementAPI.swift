@@ -20,6 +20,8 @@ struct ManagementAPI: APIProtocol {
     let publicDirectory: String?
     let httpListen: String
     let openAPIPath: String?
+    /// The last 15 minutes of per-second samples, for `GET /v1/stats`.
+    let stats: StatsHistory
 
     var services: ServerServices { listener.services }
 
