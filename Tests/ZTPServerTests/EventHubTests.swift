@@ -119,4 +119,32 @@ struct EventHubTests {
         #expect(queued == Array(1...8))
         fast.cancel()
     }
+
+    @Test("publishers on several threads at once: every subscriber sees each id once, in increasing order")
+    func concurrentPublishers() async throws {
+        let hub = EventHub(limits: .init(ringCapacity: 64, subscriberQueue: 1_000))
+        let subscriptions = try (0..<3).map { _ in try Self.subscribe(hub) }
+        let readers = subscriptions.map { subscription in Task { await Self.take(800, from: subscription) } }
+        // Subscribers come and go meanwhile; their slots are freed and the others are not disturbed.
+        let churn = Task.detached {
+            for _ in 0..<200 {
+                if case .success(let passing) = hub.subscribe(after: nil) { passing.cancel() }
+            }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for publisher in 0..<4 {
+                group.addTask {
+                    for index in 0..<200 { hub.publish(.streamOpened, detail: "\(publisher).\(index)") }
+                }
+            }
+        }
+        await churn.value
+        for reader in readers {
+            let ids = await reader.value.map(\.id)
+            #expect(ids == Array(1...800))
+        }
+        #expect(hub.subscriberCount == 3)
+        for subscription in subscriptions { subscription.cancel() }
+        #expect(hub.subscriberCount == 0)
+    }
 }
