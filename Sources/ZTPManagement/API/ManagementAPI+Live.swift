@@ -14,7 +14,7 @@ extension ManagementAPI {
             throw HTTPError(status: 503, detail: "too many event subscribers (at most \(services.events.limits.maxSubscribers))",
                             headers: ["Retry-After": "5"])
         case .success(let subscription):
-            return .ok(.init(headers: .init(cacheControl: "no-store"),
+            return .ok(.init(headers: .init(cacheControl: .noStore),
                              body: .textEventStream(EventStream.body(for: subscription))))
         }
     }

@@ -46,7 +46,7 @@ extension Components.Schemas.AuditEvent {
 extension Components.Schemas.ServerEvent {
     init(_ event: ServerEvent) {
         self.init(
-            id: Int(clamping: event.id), time: event.time, _type: .init(rawValue: event.type.rawValue) ?? .serverStarted,
+            id: Int(clamping: event.id), time: event.time, _type: .init(rawValue: event.type.rawValue) ?? .server_started,
             sessionId: event.sessionID, clientId: event.clientID, role: event.role, remoteAddress: event.remoteAddress,
             streamId: event.streamID.map(Int.init), streamKind: event.streamKind, code: event.code, reason: event.reason,
             jti: event.jti, count: event.count, detail: event.detail)

@@ -51,7 +51,7 @@ enum EventStream {
 
     /// Told first to a subscriber whose `Last-Event-ID` is no longer held: reload, then follow.
     private static func lostMarker() -> Components.Schemas.ServerEvent {
-        Components.Schemas.ServerEvent(id: 0, time: Date(), _type: .eventsLost)
+        Components.Schemas.ServerEvent(id: 0, time: Date(), _type: .events_lost)
     }
 
     private static func encode(_ marker: Components.Schemas.ServerEvent) -> [UInt8] {

@@ -41,7 +41,7 @@ public final class ZTPListener: Service, Sendable {
             }
         let bound = try await bootstrap.bind(host: services.configuration.host, port: services.configuration.port).get()
         channel.withLock { $0 = bound }
-        services.events.publish(.serverStarted, detail: "listening on \(bound.localAddress.map { "\($0)" } ?? "?")")
+        services.events.publish(.serverStarted, detail: "listening on \(bound.localAddress?.hostPort ?? "?")")
         services.logger.info("ZTP listener ready", metadata: ["address": "\(bound.localAddress.map { "\($0)" } ?? "?")",
                                                               "server_key": "\(services.identity.publicKey.lowercaseHex)"])
         return bound.localAddress!

@@ -35,6 +35,7 @@ final class InProcessAPI: @unchecked Sendable {
     let services: ServerServices
     let audit: AuditLog
     let requests = HTTPRequestTotal()
+    let stats = StatsHistory()
     let ztpPort: Int
 
     init(configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
@@ -58,7 +59,7 @@ final class InProcessAPI: @unchecked Sendable {
         let api = ManagementAPI(listener: listener, store: store,
                                 issuer: TokenIssuer(secret: secret, store: store, policy: configuration.policy),
                                 audit: audit, prometheus: PrometheusCollectorRegistry(), publicDirectory: nil,
-                                httpListen: "in-process", openAPIPath: nil)
+                                httpListen: "in-process", openAPIPath: nil, stats: stats)
         try api.register(on: transport, adminKey: AdminKey(Self.adminKey), requests: requests, logger: logger)
     }
 
