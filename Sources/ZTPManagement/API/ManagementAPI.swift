@@ -31,7 +31,7 @@ struct ManagementAPI: APIProtocol {
                   logger: Logger) throws {
         try registerHandlers(
             on: transport,
-            configuration: .init(dateTranscoder: .iso8601, jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [RequestMetricsMiddleware(total: requests), AccessLogMiddleware(logger: logger),
                           AdminKeyMiddleware(adminKey: adminKey), JSONBodyMiddleware()])
     }
