@@ -45,6 +45,7 @@ let package = Package(
         .target(name: "ZTPServer", dependencies: [
             "ZTPCore", "ZTPNIO",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -104,7 +105,14 @@ let package = Package(
         .testTarget(name: "ZTPCoreTests", dependencies: ["ZTPCore"], resources: [.copy("Vectors")]),
         .testTarget(name: "ZTPStoreTests", dependencies: ["ZTPStore"]),
         .testTarget(name: "ZTPClientTests", dependencies: ["ZTPClient"]),
-        .testTarget(name: "ZTPManagementTests", dependencies: ["ZTPManagement", "ZTPStore", "ZTPClient", "ZTPCore", "ZTPTestSupport"]),
+        .testTarget(name: "ZTPManagementTests", dependencies: [
+            "ZTPManagement", "ZTPStore", "ZTPClient", "ZTPCore", "ZTPServer", "ZTPTestSupport", "OpenAPIMicroHTTPD",
+            .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         .testTarget(name: "OpenAPIMicroHTTPDTests", dependencies: ["OpenAPIMicroHTTPD", "ZTPTestSupport", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "ZTPServerTests", dependencies: [
             "ZTPServer", "ZTPCore",

@@ -11,3 +11,13 @@ test-browser: setup-test
 	$(SWIFT) build --product ztp-server
 	$(SWIFT) build --product ztp-client
 	bash scripts/browser-tests.sh $(BROWSER_ARGS)
+
+# vendor: refresh the dashboard's third-party files in Public/vendor/ from Debian's packages
+# (committed, so the page needs no build step and works offline). Chart.js: libjs-chart.js.
+.PHONY: vendor
+vendor:
+	@dpkg -s libjs-chart.js >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends libjs-chart.js; }
+	mkdir -p Public/vendor
+	cp /usr/share/javascript/chart.js/chart.min.js Public/vendor/chart.min.js
+	cp /usr/share/doc/libjs-chart.js/copyright Public/vendor/chart.js-LICENSE.txt
+	@dpkg-query -W -f='Public/vendor/: libjs-chart.js $${Version}\n' libjs-chart.js

@@ -147,11 +147,12 @@ start_client schemathesis-2 4
 mkdir -p "$ROOT/.build/schemathesis"
 cd "$ROOT/.build/schemathesis"
 set +e
-"$VENV/bin/schemathesis" run "$ROOT/openapi.yaml" \
+"$VENV/bin/schemathesis" --config-file "$ROOT/scripts/schemathesis.toml" run "$ROOT/openapi.yaml" \
     --url "$BASE" \
     -H "Authorization: Bearer $ADMIN_KEY" \
     --checks all \
     --exclude-checks use_after_free \
+    --exclude-path /v1/events \
     --max-examples "$MAX_EXAMPLES" \
     --seed "${SCHEMATHESIS_SEED:-20261127}" \
     --workers 1 \

@@ -21,8 +21,12 @@ public enum ProblemResponse {
             if let requestBody {
                 return .badRequest(JSONDecodingProblem.detail(for: error, body: requestBody))
             }
-            return .badRequest(parameterDetail(error))
+            return .badRequest(parameterDetail(error, request: nil, pathParameters: [:]))
         case let error as ServerError:
+            if requestBody == nil, let decoding = error.underlyingError as? DecodingError {
+                return .badRequest(parameterDetail(decoding, request: error.request,
+                                                   pathParameters: error.requestMetadata.pathParameters))
+            }
             if let inner = clientError(for: error.underlyingError, requestBody: requestBody) { return inner }
             guard error.httpStatus.kind == .clientError else { return nil }
             return HTTPError(status: error.httpStatus.code, detail: error.causeDescription)
@@ -31,15 +35,50 @@ public enum ProblemResponse {
         }
     }
 
-    private static func parameterDetail(_ error: DecodingError) -> String {
-        let context: DecodingError.Context? = switch error {
-        case let .typeMismatch(_, context), let .valueNotFound(_, context), let .dataCorrupted(context): context
-        case let .keyNotFound(_, context): context
-        @unknown default: nil
+    /// A detail naming the parameter that did not decode. The generated code's decoder does not
+    /// put the parameter's name in the error, so it is found from what the error says: the type
+    /// it expected (the first value that does not parse as it) or the value it refused.
+    static func parameterDetail(_ error: DecodingError, request: HTTPRequest?,
+                                pathParameters: [String: Substring]) -> String {
+        // Query items first, then path parameters from the end of the path: of this API's
+        // parameters, only those are typed (ids earlier in the path are strings, which never fail).
+        let path = request?.path ?? ""
+        let fromEnd = pathParameters.sorted { (path.range(of: $0.value)?.lowerBound ?? path.startIndex) > (path.range(of: $1.value)?.lowerBound ?? path.startIndex) }
+        let candidates = queryItems(of: request).map { (kind: "query", name: $0.name, value: $0.value) }
+            + fromEnd.map { (kind: "path", name: $0.key, value: String($0.value)) }
+        switch error {
+        case let .typeMismatch(type, _):
+            let (accepts, noun): ((String) -> Bool, String) = switch type {
+            case is Int.Type, is Int32.Type, is Int64.Type: ({ Int($0) != nil }, "an integer")
+            case is Double.Type, is Float.Type: ({ Double($0) != nil }, "a number")
+            case is Bool.Type: ({ $0 == "true" || $0 == "false" }, "true or false")
+            default: ({ _ in true }, "")
+            }
+            if let culprit = candidates.first(where: { !accepts($0.value) }) {
+                return "\(culprit.kind) parameter '\(culprit.name)' must be \(noun)"
+            }
+        case let .dataCorrupted(context):
+            if let range = context.debugDescription.range(of: "invalid String value ") {
+                let value = String(context.debugDescription[range.upperBound...])
+                if let culprit = candidates.first(where: { $0.value == value }) {
+                    return "\(culprit.kind) parameter '\(culprit.name)' does not allow the value '\(value)' (see /openapi.yaml)"
+                }
+            }
+        default:
+            break
         }
-        let path = context.map { JSONDecodingProblem.fieldPath($0.codingPath) } ?? ""
-        if !path.isEmpty { return "parameter '\(path)' has an invalid value" }
         return "a query or path parameter has a value of the wrong type or outside its allowed values (see /openapi.yaml)"
+    }
+
+    /// The decoded query items of `request`, in order.
+    private static func queryItems(of request: HTTPRequest?) -> [(name: String, value: String)] {
+        guard let path = request?.path, let mark = path.firstIndex(of: "?") else { return [] }
+        return path[path.index(after: mark)...].split(separator: "&").compactMap { item in
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = RequestTarget.decode(parts[0]) else { return nil }
+            let value = parts.count > 1 ? RequestTarget.decode(parts[1].replacingOccurrences(of: "+", with: " ")) : ""
+            return value.map { (name, $0) }
+        }
     }
 
     /// The status code `error` is answered with.

@@ -8,6 +8,12 @@ public struct MicroHTTPDRequestContext: Sendable {
     /// When the request's headers arrived.
     public var started: ContinuousClock.Instant
 
+    public init(remoteAddress: String, routeTemplate: String, started: ContinuousClock.Instant) {
+        self.remoteAddress = remoteAddress
+        self.routeTemplate = routeTemplate
+        self.started = started
+    }
+
     /// The request being served by the current task, if the transport started it.
     @TaskLocal public static var current: MicroHTTPDRequestContext?
 }

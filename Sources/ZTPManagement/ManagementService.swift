@@ -12,6 +12,8 @@ import ZTPStore
 /// It also prunes expired store rows on a schedule.
 public final class ManagementService: Service, Sendable {
     private let transport: MicroHTTPDTransport
+    private let sampler: StatsSampler<ContinuousClock>
+    private let expiryWatcher: TokenExpiryWatcher
     private let store: Store
     private let audit: AuditLog
     private let logger: Logger
@@ -24,11 +26,14 @@ public final class ManagementService: Service, Sendable {
 
     public init(host: String, port: Int, listener: ZTPListener, store: Store, issuer: TokenIssuer, audit: AuditLog,
                 adminKey: AdminKey, prometheus: PrometheusCollectorRegistry, publicDirectory: String?, logger: Logger) throws {
+        let requests = HTTPRequestTotal()
+        let stats = StatsHistory()
         let api = ManagementAPI(listener: listener, store: store, issuer: issuer, audit: audit,
                                 prometheus: prometheus, publicDirectory: publicDirectory,
                                 httpListen: "\(host.contains(":") ? "[\(host)]" : host):\(port)",
-                                openAPIPath: ManagementService.findResource("openapi.yaml"))
-        let requests = HTTPRequestTotal()
+                                openAPIPath: ManagementService.findResource("openapi.yaml"), stats: stats)
+        sampler = StatsSampler(history: stats, totals: listener.services.totals, httpRequests: { requests.value })
+        expiryWatcher = TokenExpiryWatcher(store: store, events: listener.services.events, logger: logger)
         transport = MicroHTTPDTransport(
             configuration: .init(host: host, port: port, connectionLimit: 256, connectionTimeoutSeconds: 10,
                                  bodyLimit: 64 * 1024, threadPoolSize: 2),
@@ -37,11 +42,7 @@ public final class ManagementService: Service, Sendable {
                 requests.record(method: method, route: route, status: status, elapsed: elapsed)
             })
         do {
-            try api.registerHandlers(
-                on: transport,
-                configuration: .init(dateTranscoder: .iso8601, jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
-                middlewares: [RequestMetricsMiddleware(total: requests), AccessLogMiddleware(logger: logger),
-                              AdminKeyMiddleware(adminKey: adminKey)])
+            try api.register(on: transport, adminKey: adminKey, requests: requests, logger: logger)
             try transport.start()
         } catch {
             throw ManagementError(description: "management API cannot listen on \(host):\(port): \(error)")
@@ -52,11 +53,19 @@ public final class ManagementService: Service, Sendable {
         logger.info("management API ready", metadata: ["address": "\(host):\(transport.port)"])
     }
 
+    /// Serves until graceful shutdown: prunes the store hourly, samples the counters every
+    /// second, announces expired tokens; then drains the HTTP side.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                self.prune()
-                try? await Task.sleep(for: .seconds(3600))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await self.sampler.run() }
+            group.addTask { try? await self.expiryWatcher.run() }
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    while !Task.isCancelled {
+                        self.prune()
+                        try? await Task.sleep(for: .seconds(3600))
+                    }
+                }
             }
         }
         await transport.shutdown()

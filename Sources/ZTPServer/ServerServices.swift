@@ -10,6 +10,10 @@ public struct ServerServices: Sendable {
     public let revocations: RevocationList
     public let router: StreamRouter
     public let metrics: ServerMetrics
+    /// Session, stream and server events for `GET /v1/events`.
+    public let events: EventHub
+    /// The metrics' counters as numbers, for `GET /v1/stats`.
+    public var totals: ServerTotals { metrics.totals }
     public let logger: Logger
     public let startedAt: Date
     public var policy: Policy { configuration.policy }
@@ -20,7 +24,7 @@ public struct ServerServices: Sendable {
 
     public init(configuration: ServerConfiguration, identity: Ed25519.KeyPair, tokenSecret: SecretBytes,
                 router: StreamRouter = .standard(), revocations: RevocationList = RevocationList(),
-                registry: SessionRegistry? = nil, logger: Logger = Logger(label: "ztp.server"),
+                registry: SessionRegistry? = nil, events: EventHub = EventHub(), logger: Logger = Logger(label: "ztp.server"),
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                 onAuthenticationFailure: @escaping @Sendable (String, TokenVerifier.Failure) -> Void = { _, _ in }) {
         self.configuration = configuration
@@ -30,6 +34,7 @@ public struct ServerServices: Sendable {
         self.registry = registry ?? SessionRegistry(capacity: configuration.maxSessions,
                                                     perClientCapacity: configuration.maxSessionsPerClient)
         self.metrics = ServerMetrics()
+        self.events = events
         self.logger = logger
         self.startedAt = Date()
         let policy = configuration.policy

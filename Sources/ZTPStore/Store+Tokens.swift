@@ -94,4 +94,34 @@ extension Store {
             return Page(total: total, items: try rows.map(TokenRecord.init(row:)))
         }
     }
+
+    /// Where a walk through tokens in expiry order stands: the last token returned.
+    public struct ExpiryCursor: Sendable, Equatable {
+        public var expiresAt: Date
+        public var jti: String
+
+        public init(expiresAt: Date, jti: String) {
+            self.expiresAt = expiresAt
+            self.jti = jti
+        }
+    }
+
+    /// Unrevoked tokens that expire after `after` (in (expiresAt, jti) order, so tokens sharing
+    /// an instant are neither skipped nor repeated across batches) and at or before `upTo`:
+    /// at most `limit`, soonest first. Walks the `token_expires` index.
+    public func tokensExpiring(after: ExpiryCursor, upTo: Date, limit: Int) throws -> [TokenRecord] {
+        precondition(limit >= 1)
+        return try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(TokenRecord.columns) FROM token
+                    WHERE (expires_at > ? OR (expires_at = ? AND jti > ?)) AND expires_at <= ? AND revoked_at IS NULL
+                    ORDER BY expires_at, jti LIMIT ?
+                    """,
+                arguments: [after.expiresAt.storageValue, after.expiresAt.storageValue, after.jti,
+                            upTo.storageValue, limit]
+            ).map(TokenRecord.init(row:))
+        }
+    }
 }

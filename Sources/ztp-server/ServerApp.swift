@@ -26,15 +26,17 @@ struct ServerApp {
         let secret = try directory.loadOrCreateTokenSecret()
         let store = try Store(path: directory.file("ztp.sqlite"), auditRowCap: auditRowCap)
         let revocations = RevocationList(try store.revokedJTIs())
-        let audit = AuditLog(store: store, logger: logger)
+        // One hub for every event source: the listener, the audit log, the token issuer.
+        let events = EventHub()
+        let audit = AuditLog(store: store, logger: logger, events: events)
         let services = ServerServices(configuration: configuration, identity: identity, tokenSecret: secret,
-                                      revocations: revocations, logger: logger,
+                                      revocations: revocations, events: events, logger: logger,
                                       onAuthenticationFailure: { remote, failure in
                                           audit.recordAuthenticationFailure(from: remote,
                                                                             reason: "\(failure.code.name) \(failure.reason)")
                                       })
         listener = ZTPListener(services: services, group: MultiThreadedEventLoopGroup.singleton)
-        let issuer = TokenIssuer(secret: secret, store: store, policy: configuration.policy)
+        let issuer = TokenIssuer(secret: secret, store: store, policy: configuration.policy, events: events)
         if writeDemoToken, !directory.exists(DataDirectory.demoTokenFile) {
             // The demo token's role is `user`; a policy file may not define it (issuing it anyway
             // would trap in the issuer).

@@ -137,20 +137,21 @@ struct ProblemResponseTests {
         #expect(problem(#"{"ratio":1.5,"ttl":3}"#, as: Limits.self) == nil)
     }
 
-    @Test("a parameter that does not decode is a 400 naming it when the path is known")
+    @Test("a parameter that does not decode is a 400 naming it, found from the request; its text stays ours")
     func parameters() {
-        let key = DecodingError.typeMismatch(Int.self, .init(codingPath: [TestKey("limit")], debugDescription: "internal"))
-        #expect(ProblemResponse.clientError(for: key) == .badRequest("parameter 'limit' has an invalid value"))
+        func wrapped(_ error: DecodingError, path: String, parameters: [String: Substring] = [:]) -> ServerError {
+            ServerError(operationID: "op", request: HTTPRequest(method: .get, scheme: nil, authority: nil, path: path),
+                        requestBody: nil, requestMetadata: .init(pathParameters: parameters), causeDescription: "cause",
+                        underlyingError: error, httpStatus: .badRequest, httpHeaderFields: [:], httpBody: nil)
+        }
+        let notInteger = DecodingError.typeMismatch(Int.self, .init(codingPath: [], debugDescription: "internal"))
+        #expect(ProblemResponse.clientError(for: wrapped(notInteger, path: "/v1/sessions?offset=5&limit=ten"))
+            == .badRequest("query parameter 'limit' must be an integer"))
+        #expect(ProblemResponse.clientError(for: wrapped(notInteger, path: "/v1/streams/x", parameters: ["stream_id": "x"]))
+            == .badRequest("path parameter 'stream_id' must be an integer"))
         let pathless = DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "internal"))
         #expect(ProblemResponse.clientError(for: pathless)?.status == 400)
         #expect(ProblemResponse.clientError(for: pathless)?.detail.contains("internal") == false)
-    }
-
-    private struct TestKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
+        #expect(ProblemResponse.clientError(for: wrapped(pathless, path: "/v1/x?a=b"))?.detail.contains("internal") == false)
     }
 }

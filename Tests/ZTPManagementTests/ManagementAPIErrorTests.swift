@@ -31,7 +31,7 @@ extension ManagementAPITests {
             defer { server.stop() }
             let cases: [(body: String, detail: String)] = [
                 ("{", "not valid JSON"),
-                ("", "not valid JSON"),
+                ("", "request body"),
                 ("[]", "request body"),
                 ("null", "request body"),
                 (#"{"role":"user"}"#, "client_id"),

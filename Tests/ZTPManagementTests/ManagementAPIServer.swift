@@ -184,7 +184,7 @@ final class ManagementAPIServer: @unchecked Sendable {
     func getJSON(_ target: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> ManagementAPIJSON {
         let response = try await request("GET", target)
         #expect(response.status == 200, "GET \(target): \(response.status) \(response.text)", sourceLocation: sourceLocation)
-        #expect(response.headers["content-type"] == "application/json", sourceLocation: sourceLocation)
+        #expect(response.headers["content-type"] == "application/json; charset=utf-8", sourceLocation: sourceLocation)
         return try ManagementAPIJSON(parsing: response.body)
     }
 

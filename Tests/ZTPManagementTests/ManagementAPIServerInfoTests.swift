@@ -103,7 +103,7 @@ extension ManagementAPITests {
             defer { server.stop() }
             let health = try await server.request("GET", "/healthz", key: nil)
             #expect(health.status == 200)
-            #expect(health.headers["content-type"] == "application/json")
+            #expect(health.headers["content-type"] == "application/json; charset=utf-8")
             #expect(health.text == #"{"status":"ok"}"#)
             let ready = try await server.request("GET", "/readyz", key: nil)
             #expect(ready.status == 200)

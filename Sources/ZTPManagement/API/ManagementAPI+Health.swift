@@ -23,7 +23,7 @@ extension ManagementAPI {
         var buffer: [UInt8] = []
         prometheus.emit(into: &buffer)
         buffer += Array(ProcessMetrics.text().utf8)
-        return .ok(.init(body: .plainText(HTTPBody(buffer))))
+        return .ok(.init(body: .textPlainVersion_0_0_4(HTTPBody(buffer))))
     }
 
     func getOpenAPI(_ input: Operations.GetOpenAPI.Input) async throws -> Operations.GetOpenAPI.Output {

@@ -54,6 +54,8 @@ extension ManagementAPI {
             throw HTTPError.conflict("token \(jti) is already revoked")
         case .revoked:
             services.revocations.insert(jti)
+            let record = try store.token(jti: jti)
+            services.events.publish(.tokenRevoked, clientID: record?.clientID, role: record?.role, jti: jti)
             let sessions = services.registry.sessions(tokenID: jti)
             let closes = sessions.map { $0.close(code: .tokenRevoked, reason: "token revoked") }
             for close in closes { _ = try? await close.get() }

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import OpenAPIRuntime
 import OpenAPIMicroHTTPD
 import Prometheus
 import ZTPServer
@@ -18,8 +20,21 @@ struct ManagementAPI: APIProtocol {
     let publicDirectory: String?
     let httpListen: String
     let openAPIPath: String?
+    /// The last 15 minutes of per-second samples, for `GET /v1/stats`.
+    let stats: StatsHistory
 
     var services: ServerServices { listener.services }
+
+    /// Registers every operation on `transport`, behind the middlewares: metrics outermost (so
+    /// it counts refusals too), then the access log, the admin key and the JSON body check.
+    func register(on transport: any ServerTransport, adminKey: AdminKey, requests: HTTPRequestTotal,
+                  logger: Logger) throws {
+        try registerHandlers(
+            on: transport,
+            configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            middlewares: [RequestMetricsMiddleware(total: requests), AccessLogMiddleware(logger: logger),
+                          AdminKeyMiddleware(adminKey: adminKey), JSONBodyMiddleware()])
+    }
 
     /// The peer of the request being served, for audit entries.
     var remoteAddress: String { MicroHTTPDRequestContext.current?.remoteAddress ?? "" }

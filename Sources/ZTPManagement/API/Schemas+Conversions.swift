@@ -42,3 +42,23 @@ extension Components.Schemas.AuditEvent {
                   count: event.count)
     }
 }
+
+extension Components.Schemas.ServerEvent {
+    init(_ event: ServerEvent) {
+        self.init(
+            id: Int(clamping: event.id), time: event.time, _type: .init(rawValue: event.type.rawValue) ?? .server_started,
+            sessionId: event.sessionID, clientId: event.clientID, role: event.role, remoteAddress: event.remoteAddress,
+            streamId: event.streamID.map(Int.init), streamKind: event.streamKind, code: event.code, reason: event.reason,
+            jti: event.jti, count: event.count, detail: event.detail)
+    }
+}
+
+extension Components.Schemas.StatsSample {
+    init(_ sample: StatsSample) {
+        self.init(
+            time: sample.time, sessions: sample.sessions, streams: sample.streams, handshakesOk: sample.handshakesOK,
+            handshakesFailed: .init(additionalProperties: sample.handshakesFailed), bytesIn: sample.bytesIn,
+            bytesOut: sample.bytesOut, framesIn: sample.framesIn, framesOut: sample.framesOut,
+            chatMessages: sample.chatMessages, httpRequests: sample.httpRequests)
+    }
+}

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import Synchronization
+import ZTPServer
 import ZTPStore
 
 /// The audit log as the server writes it: the API's own actions at once, failed
@@ -26,10 +27,14 @@ public final class AuditLog: Sendable {
     private let flushInterval: TimeInterval
     private let queue = DispatchQueue(label: "ztp.audit")
     private let pending = Mutex(Pending())
+    /// Told of each tally as it is written (`auth.failed`, with its count).
+    private let events: EventHub?
 
     /// Failures not yet written, by tally key.
     private struct Pending {
         var tallies: [String: AuditTally] = [:]
+        /// The source address of each tally, by tally key.
+        var addresses: [String: String] = [:]
         var flushScheduled = false
         var dropped = 0
     }
@@ -37,8 +42,10 @@ public final class AuditLog: Sendable {
     /// - Parameters:
     ///   - flushInterval: how long failures gather before they are written (seconds).
     ///   - now: the wall clock, which also decides each failure's minute.
-    public init(store: Store, logger: Logger, flushInterval: TimeInterval = 1,
+    ///   - events: where each written tally is published as an `auth.failed` event.
+    public init(store: Store, logger: Logger, flushInterval: TimeInterval = 1, events: EventHub? = nil,
                 now: @escaping @Sendable () -> Date = { Date() }) {
+        self.events = events
         self.store = store
         self.logger = logger
         self.flushInterval = flushInterval
@@ -65,6 +72,7 @@ public final class AuditLog: Sendable {
             }
             pending.tallies[key] = AuditTally(key: key, actor: "ztp", action: Self.authenticationFailed,
                                               time: at, detail: detail, count: 1)
+            pending.addresses[key] = address
             let scheduleFlush = !pending.flushScheduled
             pending.flushScheduled = true
             return .added(scheduleFlush: scheduleFlush)
@@ -93,8 +101,8 @@ public final class AuditLog: Sendable {
 
     /// Runs on `queue` only, so batches reach the store in the order they were taken.
     private func writePending() {
-        let (tallies, dropped) = pending.withLock { pending in
-            let taken = (Array(pending.tallies.values), pending.dropped)
+        let (tallies, addresses, dropped) = pending.withLock { pending in
+            let taken = (Array(pending.tallies.values), pending.addresses, pending.dropped)
             pending = Pending()
             return taken
         }
@@ -103,8 +111,15 @@ public final class AuditLog: Sendable {
                            metadata: ["dropped": "\(dropped)", "limit": "\(Self.maxPendingTallies)"])
         }
         guard !tallies.isEmpty else { return }
+        let ordered = tallies.sorted { $0.time < $1.time }
+        // Published whether or not the write below succeeds: the failures happened either way.
+        if let events {
+            for tally in ordered {
+                events.publish(.authFailed, remoteAddress: addresses[tally.key], count: tally.count, detail: tally.detail)
+            }
+        }
         do {
-            let outcome = try store.addAuditTallies(tallies.sorted { $0.time < $1.time })
+            let outcome = try store.addAuditTallies(ordered)
             // A tally whose key already had a row did not need one of its own either.
             let merged = tallies.count - outcome.rowsCreated
             if merged > 0 { Counter(label: "ztp_audit_events_merged_total").increment(by: merged) }

@@ -16,11 +16,14 @@ public struct TokenIssuer: Sendable {
     private let minter: TokenMinter
     private let store: Store
     private let policy: Policy
+    /// Told of each issued token (`token.issued`: its jti, client and role, never the token).
+    private let events: EventHub?
 
-    public init(secret: SecretBytes, store: Store, policy: Policy) {
+    public init(secret: SecretBytes, store: Store, policy: Policy, events: EventHub? = nil) {
         minter = TokenMinter(secret: secret)
         self.store = store
         self.policy = policy
+        self.events = events
     }
 
     /// For the command line, which has only the data directory.
@@ -40,6 +43,7 @@ public struct TokenIssuer: Sendable {
                                  expiresAt: Date(timeIntervalSince1970: TimeInterval(claims.expiresAt)))
         try store.recordIssued(record)
         try store.appendAudit(actor: actor, action: "token.issued", detail: "jti=\(claims.id) client=\(clientID) role=\(role) ttl=\(ttl)", at: now)
+        events?.publish(.tokenIssued, clientID: clientID, role: role, jti: claims.id, detail: "ttl=\(ttl)")
         return Issued(token: minter.mint(claims), record: record)
     }
 }

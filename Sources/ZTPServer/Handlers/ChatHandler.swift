@@ -43,6 +43,7 @@ public struct ChatHandler: StreamHandler {
             return stream.reply("error: message too long")
         }
         let policy = stream.services.policy
+        stream.services.metrics.chatMessage()
         stream.fanOut({
             recipients().filter { policy.may($0.role, use: ChatHandler.streamID) }
                 .map { $0.deliver(stream: ChatHandler.streamID, message: bytes) }

@@ -31,6 +31,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var holdsHandshakeSlot = false
     /// Listed in the registry (from `established` until the decision to close).
     private var registered = false
+    /// `session.opened` was published and `session.closed` not yet.
+    private var announced = false
+    /// The reason text this side sent with its CLOSE on stream 0, for `session.closed`.
+    private var closeReason: String?
     private var timer: Scheduled<Void>?
     /// Closes TCP if the final bytes have not gone out in time.
     private var closeTimer: Scheduled<Void>?
@@ -121,6 +125,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             // Still open: the connection ended without a CLOSE (a CLOSE ended them in `finish`).
             endOpenStreams(code: nil)
             if !closing { services.metrics.sessionClosed("disconnected") }
+            announceClose(code: ServerEvent.disconnected, reason: nil)
             publish()
         }
         closing = true
@@ -142,9 +147,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             case .established(let info):
                 established(info)
             case .streamOpened(let id):
-                services.metrics.streamsOpened.increment()
-                services.metrics.streamsActive.increment()
+                services.metrics.streamStarted()
                 openStreams.insert(id)
+                announce(.streamOpened, stream: id, code: nil)
                 if let context = streamContext(id) { services.router.handler(for: id)?.opened(context) }
             case .streamRejected(_, let code):
                 services.metrics.streamRejected(code)
@@ -169,13 +174,16 @@ final class ConnectionHandler: ChannelInboundHandler {
             services.registry.cancelReservation(clientID: info.clientID)
             return
         }
-        services.metrics.sessionsActive.increment()
+        services.metrics.sessionStarted()
         let handle = SessionHandle(info: info, remoteAddress: remoteEndpoint,
                                    connectedAt: Date(timeIntervalSince1970: acceptedAt + wallOffset),
                                    eventLoop: context.eventLoop, connection: self)
         self.handle = handle
         services.registry.register(handle)
         registered = true
+        announced = true
+        services.events.publish(.sessionOpened, sessionID: info.sessionID, clientID: info.clientID, role: info.role,
+                                remoteAddress: remoteEndpoint)
         services.logger.info("session established", metadata: ["session": "\(info.sessionID)", "client": "\(info.clientID)",
                                                                 "role": "\(info.role)", "remote": "\(remoteEndpoint)"])
         // Section 3.5: a revocation that ran between the token check and the registration
@@ -191,7 +199,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func streamEnded(_ id: UInt32, code: CloseCode?) {
         guard openStreams.remove(id) != nil else { return }
         services.metrics.streamClosed(code.map { $0.name.lowercased() } ?? "disconnected")
-        services.metrics.streamsActive.decrement()
+        services.metrics.streamLeft()
+        announce(.streamClosed, stream: id, code: code?.name ?? ServerEvent.disconnected)
         if let context = streamContext(id) { services.router.handler(for: id)?.closed(context, code: code) }
     }
 
@@ -226,6 +235,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         } else {
             endOpenStreams(code: reason.code)
             services.metrics.sessionClosed(reason.code.name.lowercased())
+            announceClose(code: reason.code.name, reason: text(of: reason))
             if case .protocolError(let error) = reason { services.metrics.protocolError(error.kind) }
         }
         if case .protocolError(let error) = reason {
@@ -266,7 +276,35 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard registered, let handle else { return }
         registered = false
         services.registry.remove(handle)
-        services.metrics.sessionsActive.decrement()
+        services.metrics.sessionLeft()
+    }
+
+    // MARK: Events
+
+    /// A stream's event; streams exist only within an announced session.
+    private func announce(_ type: ServerEvent.Kind, stream: UInt32, code: String?) {
+        guard let handle else { return }
+        services.events.publish(type, sessionID: handle.id, clientID: handle.clientID, role: handle.role,
+                                streamID: stream, streamKind: services.router.handler(for: stream)?.kind ?? "unknown",
+                                code: code)
+    }
+
+    /// The CLOSE reason text that went with `reason`, where this side knows it.
+    private func text(of reason: ConnectionCloseReason) -> String? {
+        switch reason {
+        case .peerClosed(_, let text): return text
+        case .local: return closeReason
+        case .protocolError(let error): return error.diagnostic
+        case .timeout: return nil
+        }
+    }
+
+    /// `session.closed`, once per announced session.
+    private func announceClose(code: String, reason: String?) {
+        guard announced, let handle else { return }
+        announced = false
+        services.events.publish(.sessionClosed, sessionID: handle.id, clientID: handle.clientID, role: handle.role,
+                                remoteAddress: remoteEndpoint, code: code, reason: reason.flatMap { $0.isEmpty ? nil : $0 })
     }
 
     // MARK: Output
@@ -283,6 +321,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         if buffered > services.configuration.outboundLimit {
             // The peer stopped reading: close instead of holding more of its data.
             services.metrics.slowConsumerCloses.increment()
+            closeReason = "slow consumer"
             connection.close(code: .slowConsumer, reason: "slow consumer", now: monotonicNow())
             finish(.local(.slowConsumer))
         }
@@ -355,6 +394,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func closeSession(code: CloseCode, reason: String) -> Bool {
         guard !closing else { return false }
+        closeReason = reason
         connection.close(code: code, reason: reason, now: monotonicNow())
         finish(.local(code))
         return true

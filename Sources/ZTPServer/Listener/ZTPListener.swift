@@ -41,6 +41,7 @@ public final class ZTPListener: Service, Sendable {
             }
         let bound = try await bootstrap.bind(host: services.configuration.host, port: services.configuration.port).get()
         channel.withLock { $0 = bound }
+        services.events.publish(.serverStarted, detail: "listening on \(bound.localAddress?.hostPort ?? "?")")
         services.logger.info("ZTP listener ready", metadata: ["address": "\(bound.localAddress.map { "\($0)" } ?? "?")",
                                                               "server_key": "\(services.identity.publicKey.lowercaseHex)"])
         return bound.localAddress!
@@ -68,6 +69,7 @@ public final class ZTPListener: Service, Sendable {
         let listening = channel.withLock { $0 }
         try? await listening?.close()
         let sessions = services.registry.allSessions()
+        services.events.publish(.serverDraining, count: sessions.count, detail: "closing \(sessions.count) sessions")
         services.logger.info("shutting down", metadata: ["sessions": "\(sessions.count)"])
         for session in sessions {
             session.close(code: .serverShutdown, reason: "server shutting down")

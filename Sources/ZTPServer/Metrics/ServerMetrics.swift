@@ -20,12 +20,45 @@ public struct ServerMetrics: Sendable {
     let connectionsRejected = Counter(label: "ztp_connections_rejected_total", dimensions: [("reason", "capacity")])
     /// Chat messages whose fan-out waited because their sender had its most deliveries in flight.
     let chatFanOutsHeld = Counter(label: "ztp_chat_fanouts_held_total")
+    let chatMessages = Counter(label: "ztp_chat_messages_total")
+    /// The same counts as numbers this process reads back (for the stats history).
+    public let totals: ServerTotals
 
-    public init() {}
+    public init(totals: ServerTotals = ServerTotals()) {
+        self.totals = totals
+    }
 
     /// `ok`, each failure code's name in lower case, `timeout`, `rate_limited`, ...
     func handshake(_ result: String) {
         Counter(label: "ztp_handshakes_total", dimensions: [("result", result)]).increment()
+        totals.handshake(result)
+    }
+
+    func sessionStarted() {
+        sessionsActive.increment()
+        totals.sessionsChanged(by: 1)
+    }
+
+    func sessionLeft() {
+        sessionsActive.decrement()
+        totals.sessionsChanged(by: -1)
+    }
+
+    func streamStarted() {
+        streamsOpened.increment()
+        streamsActive.increment()
+        totals.streamsChanged(by: 1)
+    }
+
+    func streamLeft() {
+        streamsActive.decrement()
+        totals.streamsChanged(by: -1)
+    }
+
+    /// A chat message accepted for fan-out.
+    func chatMessage() {
+        chatMessages.increment()
+        totals.chatMessage()
     }
 
     /// `reason` is a close code's name in lower case (the stream's, or its session's when the
@@ -62,9 +95,13 @@ public struct ServerMetrics: Sendable {
 
     /// Adds the traffic of one batch (deltas of the session counters).
     func traffic(from old: SessionStatistics, to new: SessionStatistics) {
-        if new.framesIn > old.framesIn { framesIn.increment(by: Int64(new.framesIn - old.framesIn)) }
-        if new.framesOut > old.framesOut { framesOut.increment(by: Int64(new.framesOut - old.framesOut)) }
-        if new.bytesIn > old.bytesIn { bytesIn.increment(by: Int64(new.bytesIn - old.bytesIn)) }
-        if new.bytesOut > old.bytesOut { bytesOut.increment(by: Int64(new.bytesOut - old.bytesOut)) }
+        func delta(_ old: UInt64, _ new: UInt64) -> Int { new > old ? Int(clamping: new - old) : 0 }
+        let bytesIn = delta(old.bytesIn, new.bytesIn), bytesOut = delta(old.bytesOut, new.bytesOut)
+        let framesIn = delta(old.framesIn, new.framesIn), framesOut = delta(old.framesOut, new.framesOut)
+        if framesIn > 0 { self.framesIn.increment(by: Int64(framesIn)) }
+        if framesOut > 0 { self.framesOut.increment(by: Int64(framesOut)) }
+        if bytesIn > 0 { self.bytesIn.increment(by: Int64(bytesIn)) }
+        if bytesOut > 0 { self.bytesOut.increment(by: Int64(bytesOut)) }
+        totals.traffic(bytesIn: bytesIn, bytesOut: bytesOut, framesIn: framesIn, framesOut: framesOut)
     }
 }

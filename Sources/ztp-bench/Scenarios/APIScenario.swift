@@ -73,6 +73,8 @@ enum APIScenario {
             metricsP50.append(Stats.percentile(metrics, 50) * 1e3)
             metricsP99.append(Stats.percentile(metrics, 99) * 1e3)
         }
+        let revocation = try await measureRevocation(httpPort: httpPort, ztpPort: ztpPort, adminKey: adminKey,
+                                                     serverKey: identity.publicKey)
         server.stop()
         for channel in channels { channel.close(promise: nil) }
         log("  sessions p50 " + sessionsP50.map(Row.format).joined(separator: ", ") + " ms; metrics p50 "
@@ -87,7 +89,7 @@ enum APIScenario {
                 baseline: "budget", baselineValue: 50, target: .atMost(1.0), note: note + "; body \(metricsBody) bytes"),
             Row(scenario: "api", name: "GET /metrics p99", value: Stats.median(metricsP99), unit: "ms",
                 baseline: "budget", baselineValue: 50, target: .atMost(1.0), note: note),
-        ]
+        ] + revocation
     }
 
     static func waitUntilReady(httpPort: Int) async throws {
