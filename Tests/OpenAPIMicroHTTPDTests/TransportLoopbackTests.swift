@@ -198,6 +198,21 @@ extension TransportTests {
             #expect(!response.text.contains("secret"))
         }
 
+        @Test("a response body of known length over the response limit is a 500, not sent")
+        func responseTooLarge() async throws {
+            var configuration = MicroHTTPDTransport.Configuration()
+            configuration.responseLimit = 1000
+            let server = try TransportTestServer(configuration: configuration, routes: [
+                (.get, "/big", { _, _, _ in (HTTPResponse(status: .ok), HTTPBody([UInt8](repeating: 1, count: 1001))) }),
+                (.get, "/fits", { _, _, _ in (HTTPResponse(status: .ok), HTTPBody([UInt8](repeating: 1, count: 1000))) }),
+            ])
+            defer { server.stop() }
+            let big = try await server.request("GET", "/big")
+            #expect(big.status == 500)
+            #expect(big.problem?.detail == "internal server error")
+            #expect(try await server.request("GET", "/fits").body.count == 1000)
+        }
+
         @Test("a thrown 401 carries WWW-Authenticate: Bearer")
         func unauthorized() async throws {
             let server = try TransportTestServer()

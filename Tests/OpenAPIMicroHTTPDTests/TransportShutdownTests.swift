@@ -34,6 +34,26 @@ extension TransportTests {
             #expect(try portIsFree(port))
         }
 
+        @Test("a request arriving during the drain is answered 503 while a handler finishes")
+        func refusesDuringDrain() async throws {
+            let log = HandlerLog()
+            let server = try TransportTestServer(routes: [(.get, "/slow", log.sleeping(.seconds(1)))])
+            async let answer = server.request("GET", "/slow")
+            try await waitUntil("handler started") { log.started == 1 }
+            async let stopped: Void = server.transport.shutdown()
+            // Until the drain has begun, a request is still served; once it has, it is refused.
+            var refused: HTTPTestResponse?
+            while refused == nil, log.finished == 0 {
+                let response = try await server.request("GET", "/v1/sessions/a")
+                if response.status == 503 { refused = response }
+            }
+            #expect(log.finished == 0, "no request was refused while the handler was in flight")
+            #expect(refused?.problem?.detail == "the server is shutting down")
+            #expect(server.observations.all.last == .init(method: "GET", route: "/v1/sessions/{id}", status: 503))
+            await stopped
+            #expect(try await answer.status == 200)
+        }
+
         @Test("every answer of handlers finishing during shutdown is sent before the daemon stops")
         func sendsAnswersBeforeStopping() async throws {
             let log = HandlerLog()
