@@ -116,8 +116,7 @@ final class DaemonCore: Sendable {
             guard let name = HTTPField.Name(name) else { continue }
             fields.append(HTTPField(name: name, value: value))
         }
-        let query = rawQuery.map { argument in argument.value.map { "\(argument.name)=\($0)" } ?? argument.name }
-            .joined(separator: "&")
+        let query = RequestTarget.query(rawQuery)
         let request = HTTPRequest(method: method, scheme: "http", authority: fields[HTTPField.Name("Host")!],
                                   path: String(path) + (query.isEmpty ? "" : "?" + query), headerFields: fields)
         let hasBody = fields[.contentLength] != nil || fields[.transferEncoding] != nil
@@ -150,7 +149,7 @@ final class DaemonCore: Sendable {
                 return problemReply(problem)
             }
             logger.error("handler failed", metadata: ["request": "\(request.method) \(context.routeTemplate)",
-                                                      "error": "\(error)"])
+                                                      "error": "\(ProblemResponse.logDescription(of: error))"])
             return problemReply(.internal())
         }
     }
