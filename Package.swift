@@ -138,7 +138,14 @@ if Context.environment["ZTP_FUZZ"] != nil {
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/Sources/FuzzSupport"),
         .executableTarget(name: "ztp-fuzz-core", dependencies: ["FuzzSupport", "ZTPCore"],
                           path: "Fuzz/Sources/ztp-fuzz-core"),
-        .executableTarget(name: "ztp-fuzz-management", dependencies: ["FuzzSupport", "ZTPManagement", "ZTPServer", "ZTPCore"],
+        .executableTarget(name: "ztp-fuzz-management", dependencies: [
+            "FuzzSupport", "ZTPManagement", "ZTPServer", "ZTPCore", "ZTPStore", "OpenAPIMicroHTTPD",
+            .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
                           path: "Fuzz/Sources/ztp-fuzz-management"),
     ]
     package.products += [

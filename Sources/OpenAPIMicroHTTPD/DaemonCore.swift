@@ -116,10 +116,7 @@ final class DaemonCore: Sendable {
             guard let name = HTTPField.Name(name) else { continue }
             fields.append(HTTPField(name: name, value: value))
         }
-        // A bare "name" is written "name=", its meaning in application/x-www-form-urlencoded:
-        // swift-openapi-runtime's query parser rejects a pair without "=", so one stray "?debug"
-        // would fail the decoding of every query parameter of the operation (a 500).
-        let query = rawQuery.map { "\($0.name)=\($0.value ?? "")" }.joined(separator: "&")
+        let query = RequestTarget.query(rawQuery)
         let request = HTTPRequest(method: method, scheme: "http", authority: fields[HTTPField.Name("Host")!],
                                   path: String(path) + (query.isEmpty ? "" : "?" + query), headerFields: fields)
         let hasBody = fields[.contentLength] != nil || fields[.transferEncoding] != nil
@@ -161,7 +158,7 @@ final class DaemonCore: Sendable {
                 return problemReply(problem)
             }
             logger.error("handler failed", metadata: ["request": "\(request.method) \(context.routeTemplate)",
-                                                      "error": "\(error)"])
+                                                      "error": "\(ProblemResponse.logDescription(of: error))"])
             return problemReply(.internal())
         }
     }

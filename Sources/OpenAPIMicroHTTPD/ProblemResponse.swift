@@ -81,6 +81,13 @@ public enum ProblemResponse {
         }
     }
 
+    /// `error` for a log line. Never a `ServerError`'s own description: it prints the request's
+    /// headers, the admin key among them.
+    public static func logDescription(of error: any Error) -> String {
+        guard let error = error as? ServerError else { return "\(error)" }
+        return "operation \(error.operationID): \(error.causeDescription): \(logDescription(of: error.underlyingError))"
+    }
+
     /// The status code `error` is answered with.
     public static func status(for error: any Error) -> Int {
         clientError(for: error)?.status ?? 500

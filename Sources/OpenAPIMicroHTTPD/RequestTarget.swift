@@ -50,6 +50,13 @@ enum RequestTarget {
         return segments
     }
 
+    /// The query string again from libmicrohttpd's split arguments, still percent-encoded.
+    /// "?flag" becomes "flag=": an empty value, since the generated code's URI parser refuses a
+    /// name without "=" (a 500 before this, found by the request-target fuzzer).
+    static func query(_ arguments: [(name: String, value: String?)]) -> String {
+        arguments.map { "\($0.name)=\($0.value ?? "")" }.joined(separator: "&")
+    }
+
     private static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")

@@ -37,4 +37,10 @@ struct RequestTargetTests {
         #expect(RequestTarget.pathSegments("a/b") == nil)
         #expect(RequestTarget.pathSegments("*") == nil)
     }
+
+    @Test("the query is rebuilt still encoded, a bare name with an empty value")
+    func query() {
+        #expect(RequestTarget.query([("a", "1%202"), ("flag", nil), ("b", "")]) == "a=1%202&flag=&b=")
+        #expect(RequestTarget.query([]) == "")
+    }
 }

@@ -157,5 +157,19 @@ extension ManagementAPITests {
                 Self.expectProblem(try await server.request("GET", "/v1/audit?\(query)"), 400, query, detail: name)
             }
         }
+
+        @Test("a query name without '=' reads as empty (found by the request-target fuzzer: it was a 500 that logged the admin key)")
+        func valuelessQueryName() async throws {
+            let server = try await ManagementAPIServer()
+            defer { server.stop() }
+            let listed = try await server.request("GET", "/v1/tokens?flag")
+            #expect(listed.status == 200)
+            let limited = try await server.request("GET", "/v1/tokens?limit")
+            #expect(limited.status == 400, "an empty limit is not an integer")
+            #expect(limited.problem?.detail.contains("'limit'") == true)
+            #expect(try await server.request("GET", "/v1/sessions?=x&flag&limit=5").status == 200)
+            let log = (try? String(contentsOfFile: server.logFile, encoding: .utf8)) ?? ""
+            #expect(!log.contains(ManagementAPIServer.adminKey), "the admin key never reaches the log")
+        }
     }
 }

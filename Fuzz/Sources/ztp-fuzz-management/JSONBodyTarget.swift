@@ -1,7 +1,11 @@
+import Foundation
 import FuzzSupport
+import OpenAPIMicroHTTPD
 @testable import ZTPManagement
 
-/// JSON request body decoding as `POST /v1/tokens` does it. Input: one byte choosing the
+/// JSON request body decoding as `POST /v1/tokens` does it: the media-type check of
+/// `JSONBodyMiddleware`, then the generated `TokenRequest` type decoded from the body, and a
+/// failure turned into a problem by `ProblemResponse`. Input: one byte choosing the
 /// Content-Type, then the body.
 ///
 /// Invariants: a body either decodes or is a 415 (exactly when the type is not JSON) or a 400;
@@ -20,19 +24,14 @@ let jsonBodyTarget = FuzzTarget(name: "json-body", seeds: {
     let contentTypes = ["application/json", "application/json; charset=utf-8", "text/plain", " Application/JSON ;x=y", ""]
     let contentType = contentTypes[Int(input.byte()) % contentTypes.count]
     let body = Array(input.rest())
-    let request = HTTPRequest(method: "POST", path: "/v1/tokens", headers: contentType.isEmpty ? [:] : ["Content-Type": contentType],
-                              body: body)
-    do throws(HTTPError) {
-        let decoded: TokenRequestJSON = try request.decodeJSON()
-        invariant(HTTPRequest.isJSON(contentType), "decoded a body sent as '\(contentType)'")
-        _ = decoded.clientID.count + decoded.role.count
+    guard JSONBodyMiddleware.isJSON(contentType) else { return }
+    do {
+        let decoded = try JSONDecoder().decode(Components.Schemas.TokenRequest.self, from: Data(body))
+        _ = decoded.clientId.count + decoded.role.count
     } catch {
-        if !HTTPRequest.isJSON(contentType) {
-            invariant(error.status == 415, "non-JSON type answered \(error.status)")
-            return
-        }
-        invariant(error.status == 400, "JSON body refused with \(error.status)")
-        invariant(isOurSentence(error.detail), "400 detail is not ours: \(error.detail)")
+        let problem = ProblemResponse.clientError(for: error, requestBody: body)
+        invariant(problem?.status == 400, "JSON body refused with \(problem?.status ?? 500)")
+        invariant(problem.map { isOurSentence($0.detail) } ?? false, "400 detail is not ours: \(problem?.detail ?? "")")
     }
 })
 

@@ -1,23 +1,35 @@
+import Dispatch
+import Foundation
 import FuzzSupport
+import HTTPTypes
+import Logging
+import NIOPosix
+import OpenAPIRuntime
+import Prometheus
+import ZTPCore
+import ZTPServer
+import ZTPStore
+@testable import OpenAPIMicroHTTPD
 @testable import ZTPManagement
 
-/// The request target and query parsing, then routing over the management API's own route
-/// templates and the query helpers. Input: the request line's method and target as a client
-/// sends them: "METHOD TARGET" (no method: GET).
+/// The request target and query parsing, routing over the route table the generated code
+/// registers, and then the operation itself through the generated layer and the real
+/// middlewares (an in-memory store, a listener that is never bound). Input: the request line's
+/// method and target as a client sends them: "METHOD TARGET" (no method: GET).
 ///
-/// libmicrohttpd hands the daemon the path up to "?" and the query split on "&" and at the
+/// libmicrohttpd hands the transport the path up to "?" and the query split on "&" and at the
 /// first "=", still percent-encoded; that split is reproduced here.
 ///
 /// Invariants: a target either parses or is a 400; a parsed path has one segment per "/",
 /// segments without "%" come through unchanged and each decoded segment survives being
-/// encoded and decoded again; routing answers the handler's 200, a 404 or a 405 with `Allow`,
-/// and a handler sees every `{name}` of its template filled, non-empty; the page helpers return
-/// values in range or a 400 naming the parameter.
+/// encoded and decoded again; routing finds an operation, a 404 or a 405 with methods to
+/// allow, and every `{name}` of the matched template is filled, non-empty; the operation
+/// answers, and any 4xx is a problem whose detail names no internals; nothing is a 500.
 let requestTargetTarget = FuzzTarget(name: "request-target", seeds: {
     [
         "GET /v1/sessions?limit=10&offset=0", "DELETE /v1/sessions/abc%2Fdef/streams/7", "GET /v1/tokens?state=active&client_id=a%40b",
         "GET http://localhost:8080/v1/server", "GET *", "GET /v1/tokens/%E2%82%AC", "GET /v1/sessions?limit=1001",
-        "GET /ui/", "GET /%", "GET /v1/tokens?limit=-1&limit=5&=x&flag", "POST /v1/tokens", "PUT /v1/roles",
+        "GET /js/views/sessions.js", "GET /vendor/..%2Fx", "GET /%", "GET /v1/tokens?limit=-1&limit=5&=x&flag", "POST /v1/tokens", "PUT /v1/roles",
         "GET /v1/sessions/?offset=2147483648", "GET /%00/x", "GET HTTPS://h", "GET /v1/audit?limit=%31%30",
     ].map { Array($0.utf8) }
 }, run: { data in
@@ -37,83 +49,92 @@ let requestTargetTarget = FuzzTarget(name: "request-target", seeds: {
         }
     }
 
-    let request: HTTPRequest
-    do throws(HTTPError) {
-        request = try HTTPRequest(method: method, rawPath: rawPath, rawQuery: rawQuery, rawHeaders: [], body: [], remoteAddress: "")
-    } catch {
-        invariant(error.status == 400, "target refused with \(error.status)")
+    guard let path = RequestTarget.originPath(rawPath), let segments = RequestTarget.pathSegments(path) else {
         return
     }
-
-    let originPath = RequestTarget.originPath(rawPath)
-    invariant(originPath != nil, "a target without an origin path parsed")
-    let rawSegments = originPath!.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
-    invariant(request.pathSegments.count == rawSegments.count, "\(request.pathSegments.count) segments for \(rawSegments.count)")
-    for (raw, decoded) in zip(rawSegments, request.pathSegments) {
+    let rawSegments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+    invariant(segments.count == rawSegments.count, "\(segments.count) segments for \(rawSegments.count)")
+    for (raw, decoded) in zip(rawSegments, segments) {
         if !raw.contains("%") { invariant(decoded == raw, "segment '\(raw)' decoded to '\(decoded)'") }
         invariant(RequestTarget.decode(percentEncoded(decoded)) == decoded, "segment '\(decoded)' does not survive encoding")
     }
-    invariant(request.path == "/" + request.pathSegments.joined(separator: "/"), "path and segments disagree")
-    for (rawName, rawValue) in rawQuery where !rawName.contains("%") && !(rawValue ?? "").contains("%") {
-        invariant(request.query[rawName] != nil, "query parameter '\(rawName)' lost")
+    guard rawQuery.allSatisfy({ RequestTarget.decode($0.name) != nil && RequestTarget.decode($0.value ?? "") != nil }) else {
+        return
     }
 
-    let response = router.handle(request)
-    switch response.status {
-    case 200:
-        invariant(response.route != nil && response.route != Router.unmatched, "a handler answered without a route")
-        let template = response.route!
-        let names = template.split(separator: "/").filter { $0.first == "{" }
-        // Compared as bytes: a value starting with a combining mark joins the "=" before it into
-        // one Character, so String.contains would miss "jti=" in "jti=\u{20EC}".
-        for name in names where !name.hasSuffix("...}") {
-            let key = Array("\(name.dropFirst().dropLast())=".utf8)
-            invariant(response.body.firstRange(of: key) != nil, "\(template) handler lacks \(name)")
+    switch routes.resolve(method: method, path: segments) {
+    case .notFound:
+        return
+    case let .methodNotAllowed(_, allowed):
+        invariant(!allowed.isEmpty, "405 without methods to allow")
+    case let .matched(route, parameters):
+        let names = route.pattern.template.split(separator: "/").filter { $0.first == "{" }
+        for name in names {
+            let value = parameters[String(name.dropFirst().dropLast())]
+            invariant(value.map { !$0.isEmpty } ?? false, "\(route.pattern.template): {\(name)} empty or missing")
         }
-    case 404:
-        break
-    case 405:
-        invariant(response.headers["Allow"].map { !$0.isEmpty } ?? false, "405 without Allow")
-    default:
-        invariant(false, "routing answered \(response.status)")
-    }
-
-    do throws(HTTPError) {
-        let (limit, offset) = try request.page
-        invariant((1...1000).contains(limit) && (0...Int(Int32.max)).contains(offset), "page (\(limit), \(offset)) out of range")
-    } catch {
-        invariant(error.status == 400 && (error.detail.contains("'limit'") || error.detail.contains("'offset'")),
-                  "page error \(error.status) \(error.detail)")
-    }
-    do throws(HTTPError) {
-        let state = try request.choice("state", from: ["active", "expired", "revoked"], default: nil)
-        invariant(state == nil || ["active", "expired", "revoked"].contains(state!), "state \(state!) accepted")
-    } catch {
-        invariant(error.status == 400 && error.detail.contains("'state'"), "state error \(error.detail)")
+        guard let httpMethod = HTTPRequest.Method(method) else { return }
+        let query = RequestTarget.query(rawQuery)
+        var fields = HTTPFields()
+        fields[.authorization] = "Bearer \(adminKey)"
+        let request = HTTPRequest(method: httpMethod, scheme: "http", authority: "fuzz",
+                                  path: String(path) + (query.isEmpty ? "" : "?" + query), headerFields: fields)
+        let status = answer(route.handler, request, ServerRequestMetadata(pathParameters: parameters))
+        invariant(status < 500 || status == 503, "\(method) \(route.pattern.template) answered \(status)")
     }
 })
 
-/// The management API's route table, with handlers that only report what they captured.
-private let router: Router = {
-    var router = Router()
-    let templates: [(String, String)] = [
-        ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.yaml"), ("GET", "/"),
-        ("GET", "/v1/server"), ("GET", "/v1/sessions"), ("GET", "/v1/sessions/{id}"), ("DELETE", "/v1/sessions/{id}"),
-        ("DELETE", "/v1/sessions/{id}/streams/{stream_id}"), ("POST", "/v1/tokens"), ("GET", "/v1/tokens"),
-        ("GET", "/v1/tokens/{jti}"), ("DELETE", "/v1/tokens/{jti}"), ("GET", "/v1/roles"), ("GET", "/v1/audit"),
-        ("GET", "/ui/{path...}"),
-    ]
-    for (method, template) in templates {
-        router.add(method, template) { request in
-            for (name, value) in request.pathParameters where !template.contains("{\(name)...}") {
-                invariant(!value.isEmpty, "\(template): empty {\(name)}")
+/// Runs a handler to completion from the fuzzer's synchronous callback; its status, errors
+/// mapped as the transport maps them.
+private func answer(_ handler: @escaping RouteTable.Handler, _ request: HTTPRequest, _ metadata: ServerRequestMetadata) -> Int {
+    let status = Locked(0)
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        let code: Int
+        do {
+            code = try await handler(request, nil, metadata).0.status.code
+        } catch {
+            let problem = ProblemResponse.clientError(for: error)
+            if let problem {
+                invariant(!problem.detail.contains("/work/") && !problem.detail.contains("SQL"), "internals in: \(problem.detail)")
             }
-            let captured = request.pathParameters.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "&")
-            return HTTPResponse(status: 200, body: Array(captured.utf8))
+            code = problem?.status ?? 500
         }
+        status.withLock { $0 = code }
+        done.signal()
     }
-    return router
+    done.wait()
+    return status.withLock { $0 }
+}
+
+private let adminKey = "fuzz-admin-key"
+
+/// The route table as the generated code registers it, with the real operations behind it.
+private let routes: RouteTable = {
+    let transport = TableTransport()
+    let store = try! Store.inMemory()
+    var logger = Logger(label: "fuzz")
+    logger.logLevel = .critical
+    let secret = SecretBytes(randomCount: 32)
+    let services = ServerServices(configuration: ServerConfiguration(), identity: Ed25519.KeyPair(), tokenSecret: secret,
+                                  logger: logger)
+    let api = ManagementAPI(
+        listener: ZTPListener(services: services, group: MultiThreadedEventLoopGroup.singleton), store: store,
+        issuer: TokenIssuer(secret: secret, store: store, policy: .default), audit: AuditLog(store: store, logger: logger),
+        prometheus: PrometheusCollectorRegistry(), publicDirectory: nil, httpListen: "fuzz", openAPIPath: nil,
+        stats: StatsHistory())
+    try! api.register(on: transport, adminKey: AdminKey(adminKey), requests: HTTPRequestTotal(), logger: logger)
+    return transport.table.withLock { $0 }
 }()
+
+/// A transport that only keeps what is registered.
+private final class TableTransport: ServerTransport, @unchecked Sendable {
+    let table = Locked(RouteTable())
+
+    func register(_ handler: @escaping RouteTable.Handler, method: HTTPRequest.Method, path: String) throws {
+        try table.withLock { try $0.add(method: method, template: path, handler: handler) }
+    }
+}
 
 private func percentEncoded(_ text: String) -> String {
     let hex = Array("0123456789ABCDEF".utf8)
