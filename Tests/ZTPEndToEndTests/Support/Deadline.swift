@@ -7,7 +7,7 @@ func value<T: Sendable>(within timeout: Duration, of what: String,
                         _ body: @escaping @Sendable () async -> T) async throws -> T {
     let result = ResultBox<T>()
     Task { result.set(await body()) }
-    let deadline = ContinuousClock.now + timeout
+    let deadline = ContinuousClock.now + TestTime.scaled(timeout)
     while ContinuousClock.now < deadline {
         if let value = result.value { return value }
         try await Task.sleep(for: .milliseconds(5))

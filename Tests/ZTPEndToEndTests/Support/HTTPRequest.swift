@@ -1,3 +1,5 @@
+import ZTPTestSupport
+
 /// A minimal HTTP/1.1 exchange over a raw connection (`Connection: close`), for the
 /// management API's `/metrics` and token revocation.
 struct HTTPExchange {
@@ -11,7 +13,7 @@ struct HTTPExchange {
         if let json { request += "Content-Type: application/json\r\n" }
         request += "Content-Length: \((json ?? "").utf8.count)\r\n\r\n" + (json ?? "")
         try await connection.send(Array(request.utf8))
-        guard await connection.waitForClose(within: .seconds(10)) else {
+        guard await connection.waitForClose(within: TestTime.scaled(.seconds(10))) else {
             await connection.close()
             throw E2EFailure("\(method) \(path): the server did not finish its answer within 10 s")
         }

@@ -41,7 +41,7 @@ final class Inbox: Sendable {
 
     /// The next message as bytes; throws when none comes within `timeout` or the stream ends.
     func nextBytes(within timeout: Duration = .seconds(5)) async throws -> [UInt8] {
-        let deadline = ContinuousClock.now + timeout
+        let deadline = ContinuousClock.now + TestTime.scaled(timeout)
         while true {
             let (message, ended, error) = state.withLock { state -> ([UInt8]?, Bool, String) in
                 if !state.messages.isEmpty { return (state.messages.removeFirst(), false, "") }
