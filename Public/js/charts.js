@@ -4,6 +4,7 @@
 import { formatBytes, numberFormat, pad } from './format.js';
 
 export const WINDOW_MS = 15 * 60 * 1000;
+const MIN_SPAN_MS = 2 * 60 * 1000;
 
 /** The samples held, oldest first, and the charts drawn from them. */
 export const statsState = { samples: [], lastTime: null, charts: null, failureReasons: [] };
@@ -176,10 +177,13 @@ export function drawCharts() {
     dataset.data = points((s) => (s.handshakes_failed || {})[reason]);
   });
 
-  // Every chart spans the same 15 minutes, ending at the newest sample.
+  // Every chart spans the same time, ending at the newest sample: 15 minutes, or since the
+  // oldest sample held when the history is shorter (a server just started), 2 minutes at least.
   const newest = samples.length ? samples[samples.length - 1].t : Date.now();
+  const oldest = samples.length ? samples[0].t : newest;
+  const start = Math.max(newest - WINDOW_MS, Math.min(oldest, newest - MIN_SPAN_MS));
   for (const chart of Object.values(charts)) {
-    chart.options.scales.x.min = newest - WINDOW_MS;
+    chart.options.scales.x.min = start;
     chart.options.scales.x.max = newest;
     chart.update('none');
   }
