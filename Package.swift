@@ -113,6 +113,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        .testTarget(name: "OpenAPIMicroHTTPDTests", dependencies: ["OpenAPIMicroHTTPD", "ZTPTestSupport", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "ZTPServerTests", dependencies: [
             "ZTPServer", "ZTPCore",
             .product(name: "NIOCore", package: "swift-nio"),

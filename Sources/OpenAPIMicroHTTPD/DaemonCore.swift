@@ -104,9 +104,9 @@ final class DaemonCore: Sendable {
             return refuse(.notFound("no resource matches the request path"), exchange: exchange)
         case let .methodNotAllowed(_, allowed):
             return refuse(.methodNotAllowed(allowed: allowed), exchange: exchange)
-        case let .matched(matched, captured):
+        case let .matched(matched, _):
             route = matched
-            parameters = captured
+            parameters = matched.pattern.encodedParameters(path.dropFirst().split(separator: "/", omittingEmptySubsequences: false))
         }
         guard let method = HTTPRequest.Method(exchange.method) else {
             return refuse(.badRequest("the request method is not a valid token"), exchange: exchange)
@@ -124,11 +124,20 @@ final class DaemonCore: Sendable {
                                                started: exchange.started)
         let metadata = ServerRequestMetadata(pathParameters: parameters)
         let limits = (response: configuration.responseLimit, logger: logger)
-        let reply = exchange.run {
-            await Self.produce(route: route, request: request, body: hasBody ? bytes : nil,
-                               metadata: metadata, context: context, responseLimit: limits.response, logger: limits.logger)
+        // Started under `stopping`'s lock, which `drain` takes to set it: a handler either started
+        // before (and `drain` sees it running) or is refused here, never left with its connection
+        // suspended behind `drain`'s back (libmicrohttpd aborts if stopped with one suspended).
+        let started: Exchange.Reply?? = stopping.withLock { isStopping in
+            guard !isStopping else { return nil }
+            return .some(exchange.run {
+                await Self.produce(route: route, request: request, body: hasBody ? bytes : nil,
+                                   metadata: metadata, context: context, responseLimit: limits.response, logger: limits.logger)
+            })
         }
-        guard let reply else { return .YES }
+        guard let started else {
+            return refuse(.init(status: 503, detail: "the server is shutting down"), exchange: exchange)
+        }
+        guard let reply = started else { return .YES }
         return send(reply, exchange: exchange)
     }
 
@@ -166,7 +175,12 @@ final class DaemonCore: Sendable {
             return connection.queue(response, body: body)
         case let .streamed(response, body):
             let stream = ResponseStream(connection: exchange.connection, limit: configuration.streamBufferLimit)
-            exchange.attach(stream)
+            // As with handlers: a stream attached once `drain` has ended the others starts ended,
+            // so its reader never suspends the connection after `drain` has looked.
+            stopping.withLock { isStopping in
+                exchange.attach(stream)
+                if isStopping { stream.finish() }
+            }
             stream.start(body)
             return connection.queue(response, stream: stream)
         }
@@ -205,9 +219,12 @@ final class DaemonCore: Sendable {
     /// 503. Returns false if some connection was still suspended when time ran out (stopping
     /// libmicrohttpd then would be undefined behaviour).
     func drain(grace: Duration) -> Bool {
-        stopping.withLock { $0 = true }
         var exchanges: [Exchange] { live.withLock { Array($0.values) } }
-        for exchange in exchanges { exchange.finishStream() }
+        let streaming = stopping.withLock { isStopping in
+            isStopping = true
+            return exchanges
+        }
+        for exchange in streaming { exchange.finishStream() }
         let deadline = ContinuousClock.now + grace
         while exchanges.contains(where: \.isRunning), ContinuousClock.now < deadline {
             Thread.sleep(forTimeInterval: 0.01)
@@ -219,6 +236,14 @@ final class DaemonCore: Sendable {
         let parkedDeadline = ContinuousClock.now + .seconds(2)
         while exchanges.contains(where: \.isAwaitingCall) {
             guard ContinuousClock.now < parkedDeadline else { return false }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        // An answer queued by the last access call goes out on the daemon's next pass over the
+        // connection; stopping before would drop it (a 200 lost, a chunked body cut before its
+        // last chunk). Wait for requests to complete, within what is left of the grace period
+        // and at least a moment (a client that does not read keeps its request open).
+        let sentDeadline = max(deadline, ContinuousClock.now + .milliseconds(250))
+        while !live.withLock(\.isEmpty), ContinuousClock.now < sentDeadline {
             Thread.sleep(forTimeInterval: 0.01)
         }
         return true

@@ -10,7 +10,7 @@ import OpenAPIRuntime
 /// threads with bodies bounded by `Configuration.bodyLimit` (a larger one is answered 413 and
 /// never buffered); each handler then runs as a task while its connection is suspended, so no
 /// MHD thread waits on one. Bodies of known length are sent from a buffer, others (event
-/// streams) chunked as they are produced, with back-pressure. `shutdown()` stops accepting,
+/// streams) chunked as they are produced, with back-pressure. `shutdown()` answers new requests 503,
 /// ends streams, gives handlers in flight a grace period, then stops the daemon.
 ///
 /// Handlers read `MicroHTTPDRequestContext.current` for the peer address and route template.
@@ -81,8 +81,8 @@ public final class MicroHTTPDTransport: ServerTransport, @unchecked Sendable {
         phase.withLock { if case .running(let running) = $0 { running.core.takeUnretainedValue().openRequestCount } else { 0 } }
     }
 
-    /// Stops accepting (the port is free at once), ends streamed responses, waits up to the
-    /// grace period for handlers in flight, then stops libmicrohttpd. Safe to call more than once.
+    /// Answers new requests 503, ends streamed responses, waits up to the grace period for
+    /// handlers in flight, then stops libmicrohttpd, which frees the port. Safe to call more than once.
     public func shutdown() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {
@@ -103,8 +103,10 @@ public final class MicroHTTPDTransport: ServerTransport, @unchecked Sendable {
             return running
         }
         guard let running else { return }
-        let listening = MHD_quiesce_daemon(running.daemon)
-        if listening >= 0 { close(listening) }
+        // No MHD_quiesce_daemon: with epoll it races the daemon's own threads for the listening
+        // socket and libmicrohttpd 0.9.75 aborts the process when it loses (MHD_PANIC, "Failed to
+        // remove listen FD from epoll set"). Requests arriving during the drain are answered 503;
+        // the port is freed when the daemon stops.
         guard running.core.takeUnretainedValue().drain(grace: grace) else {
             // libmicrohttpd aborts the process if stopped with a connection suspended; leaking
             // the daemon is the lesser harm, and it no longer listens.

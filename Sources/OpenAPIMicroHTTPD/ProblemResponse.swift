@@ -54,8 +54,14 @@ public enum ProblemResponse {
             case is Bool.Type: ({ $0 == "true" || $0 == "false" }, "true or false")
             default: ({ _ in true }, "")
             }
-            if let culprit = candidates.first(where: { !accepts($0.value) }) {
+            // Several values that do not parse (a string parameter among them) leave the
+            // culprit open: name them all rather than guess.
+            let suspects = candidates.filter { !accepts($0.value) }
+            if suspects.count == 1, let culprit = suspects.first {
                 return "\(culprit.kind) parameter '\(culprit.name)' must be \(noun)"
+            }
+            if !suspects.isEmpty {
+                return "one of the parameters " + suspects.map { "'\($0.name)'" }.joined(separator: ", ") + " must be \(noun)"
             }
         case let .dataCorrupted(context):
             if let range = context.debugDescription.range(of: "invalid String value ") {

@@ -53,6 +53,26 @@ struct RoutePattern: Sendable, Equatable {
         return path.count == segments.count ? parameters : nil
     }
 
+    /// The parameters of a path this pattern matched, from the path's still percent-encoded
+    /// segments (split on "/" as `RequestTarget.pathSegments` splits them): swift-openapi-runtime
+    /// percent-decodes path parameters itself, so decoded values would be decoded twice ("%2525"
+    /// would reach the handler as "%", and a lone "%" as nothing).
+    func encodedParameters(_ rawSegments: [Substring]) -> [String: Substring] {
+        var parameters: [String: Substring] = [:]
+        for (index, segment) in segments.enumerated() {
+            switch segment {
+            case .literal:
+                continue
+            case let .parameter(name):
+                guard index < rawSegments.count else { continue }
+                parameters[name] = rawSegments[index]
+            case let .remainder(name):
+                parameters[name] = Substring(rawSegments[min(index, rawSegments.count)...].joined(separator: "/"))
+            }
+        }
+        return parameters
+    }
+
     /// Literals outrank parameters, which outrank a remainder, compared position by position;
     /// so `/v1/sessions/active` wins over `/v1/sessions/{id}` for the path it names, and `/ui`
     /// over `/ui/{path...}` for "/ui".

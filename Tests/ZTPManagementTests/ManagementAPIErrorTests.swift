@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZTPTestSupport
 
 extension ManagementAPITests {
     /// Every error status the API promises, each as RFC 9457 problem+json.

@@ -8,11 +8,13 @@ import ZTPNIO
 ///
 /// The `api` scenario connects thousands of sessions to the real `ztp-server`, whose
 /// handshake rate limit is per source address; spreading them over 127.0.x.y keeps the
-/// limiter out of the measurement without changing the server. It answers heartbeats and
-/// nothing else.
+/// limiter out of the measurement without changing the server. It answers heartbeats; with
+/// `listen`, it also opens that stream and counts the messages arriving on it (the `chat-flood`
+/// listeners), at a fraction of a full `ZTPClient`'s cost.
 enum LightSession {
     /// Connects from `source` and completes the handshake; the channel stays open.
     static func connect(host: String, port: Int, source: String, token: String, serverKey: [UInt8],
+                        listen: (stream: UInt32, received: Counter)? = nil,
                         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> any Channel {
         let tokenBytes = Array(token.utf8)
         let channel = try await ClientBootstrap(group: group)
@@ -21,7 +23,7 @@ enum LightSession {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let connection = ClientConnection(token: tokenBytes, trust: .pinned(serverKey), now: LightSessionHandler.clock())
-                    try channel.pipeline.syncOperations.addHandler(LightSessionHandler(connection: connection,
+                    try channel.pipeline.syncOperations.addHandler(LightSessionHandler(connection: connection, listen: listen,
                                                                                        established: channel.eventLoop.makePromise()))
                 }
             }
@@ -40,12 +42,14 @@ final class LightSessionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private var connection: ClientConnection
+    private let listen: (stream: UInt32, received: Counter)?
     let established: EventLoopPromise<Void>
     private var context: ChannelHandlerContext?
     private var timer: Scheduled<Void>?
 
-    init(connection: ClientConnection, established: EventLoopPromise<Void>) {
+    init(connection: ClientConnection, listen: (stream: UInt32, received: Counter)? = nil, established: EventLoopPromise<Void>) {
         self.connection = connection
+        self.listen = listen
         self.established = established
     }
 
@@ -80,7 +84,11 @@ final class LightSessionHandler: ChannelInboundHandler {
         for event in events {
             switch event {
             case .established:
+                // An empty DATA opens the stream without being a message (section 4).
+                if let listen { _ = connection.sendData(stream: listen.stream, payload: [], now: LightSessionHandler.clock()) }
                 established.succeed()
+            case .data(let stream, _) where stream == listen?.stream:
+                _ = listen?.received.next()
             case .closed(let reason):
                 flushOutbound()
                 established.fail(BenchError("session closed: \(reason)"))

@@ -21,7 +21,7 @@ final class ChildProcess: @unchecked Sendable {
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = output
-        // Kept open and never written: `openssl s_server` ends when its stdin does.
+        // Kept open (`openssl s_server` ends when its stdin does); `send(line:)` writes to it.
         process.standardInput = input
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try process.run()
@@ -53,6 +53,11 @@ final class ChildProcess: @unchecked Sendable {
         }
         defer { watchdog.cancel() }
         return try await reader.value
+    }
+
+    /// Writes `line` and a newline to the process's standard input.
+    func send(line: String) {
+        try? input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
     }
 
     /// Everything the process writes to stdout until it exits.

@@ -1,8 +1,11 @@
+import NIOCore
 import ZTPClient
 
 /// `chat-flood`: one sender broadcasts on stream 1 as fast as the server takes it, to
-/// `chatFloodListeners` sessions that read everything, while a bystander session pings on its
-/// control stream. The server bounds each sender's deliveries in flight (issue 10): past the
+/// `chatFloodListeners` sessions that read everything (light sessions: they count messages and
+/// nothing else), while a bystander session pings on its control stream from a process of its
+/// own (`ztp-bench ping-probe`), so that its round trips are the server's, not this busy
+/// process's scheduling. The server bounds each sender's deliveries in flight (issue 10): past the
 /// bound it stops reading the sender, so its RSS must stay flat and the bystander must still be
 /// served promptly. Figures: the bystander's ping p99, the server's RSS growth after warm-up,
 /// and the messages the listeners received per second.
@@ -46,19 +49,22 @@ enum ChatFloodScenario {
         let sizes = context.sizes
         let server = try await context.startServer()
         defer { server.stop() }
-        let listeners = try await IdleScenario.connect(server: server, token: context.token(client: "listener"),
-                                                       count: sizes.chatFloodListeners)
         let received = Counter()
-        var readers: [Task<Void, Never>] = []
-        for client in listeners {
-            let stream = try await client.openStream(1)
-            readers.append(Task {
-                do { for try await _ in stream { _ = received.next() } } catch {}
-            })
+        var listeners: [any Channel] = []
+        let listenerToken = context.token(client: "listener")
+        for index in 0..<sizes.chatFloodListeners {
+            listeners.append(try await LightSession.connect(host: "127.0.0.1", port: server.port, source: "127.0.8.\(1 + index / 50)",
+                                                            token: listenerToken, serverKey: server.serverKey,
+                                                            listen: (stream: 1, received: received)))
         }
-        let bystander = try await server.connect(token: context.token(client: "bystander"))
-        let control = try await bystander.openStream(2)
-        var pongs = control.makeAsyncIterator()
+        defer { for listener in listeners { listener.close(promise: nil) } }
+        let probe = try ChildProcess(
+            name: "ping-probe", executable: context.benchExecutable,
+            arguments: ["ping-probe", "--port", String(server.port), "--server-key", server.serverKey.lowercaseHex,
+                        "--seconds", String(sizes.chatFloodSeconds), "--warm-up", String(warmUp)],
+            environment: ["ZTP_BENCH_TOKEN": context.token(client: "bystander")], logDirectory: context.scratch)
+        defer { probe.stop() }
+        _ = try await probe.waitForLine(prefix: "ready")
         let sender = try await server.connect(token: context.token(client: "sender"))
         let chat = try await sender.openStream(1)
         let replies = Task { do { for try await _ in chat {} } catch {} }
@@ -72,18 +78,15 @@ enum ChatFloodScenario {
                 index += 1
             }
         }
+        probe.send(line: "start")
         var rss: [(time: Double, bytes: Int)] = []
-        var rtts: [Double] = []
-        var nextSample = start
         while now() < end {
-            if now() >= nextSample {
-                rss.append((now() - start, try server.stats().residentBytes))
-                nextSample += 0.25
-            }
-            let sentAt = now()
-            try await control.send("ping")
-            guard let reply = try await pongs.next(), reply == Array("pong".utf8) else { throw BenchError("bystander got no pong") }
-            if sentAt - start >= warmUp { rtts.append(now() - sentAt) }
+            rss.append((now() - start, try server.stats().residentBytes))
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        let result = try await probe.waitForLine(prefix: "result", timeout: sizes.chatFloodSeconds + 30).split(separator: " ")
+        guard result.count == 3, let pingP99 = Double(result[1]), let pings = Int(result[2]), pings > 0 else {
+            throw BenchError("ping-probe printed no usable result: \(result.joined(separator: " "))")
         }
         let deliveries = Double(received.count) / (now() - start)
         // A send the server holds back (it stopped reading the sender) ends when the session does.
@@ -91,14 +94,11 @@ enum ChatFloodScenario {
         await sender.close()
         _ = await flood.value
         let afterWarmUp = rss.filter { $0.time >= warmUp }
-        guard let first = afterWarmUp.first, let last = afterWarmUp.last, !rtts.isEmpty else {
+        guard let first = afterWarmUp.first, let last = afterWarmUp.last else {
             throw BenchError("the flood ran too short to sample")
         }
         replies.cancel()
-        for reader in readers { reader.cancel() }
-        await bystander.close()
         server.stop()
-        await IdleScenario.closeAll(listeners)
-        return Sample(pingP99: Stats.percentile(rtts, 99), rssGrowth: Double(last.bytes - first.bytes), deliveriesPerSecond: deliveries)
+        return Sample(pingP99: pingP99, rssGrowth: Double(last.bytes - first.bytes), deliveriesPerSecond: deliveries)
     }
 }
