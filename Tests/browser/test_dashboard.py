@@ -189,6 +189,32 @@ def test_overview_charts_move_with_real_clients(browser, server, start_client):
 
 # Events: the live tail ------------------------------------------------------------------------
 
+# The server notices a subscriber has gone when a heartbeat (every 15 s) fails to be written:
+# up to two heartbeats after the page closed its fetch.
+SUBSCRIBER_GONE = 45 + WAIT
+
+
+def event_subscribers(server):
+    """The server's ztp_events_subscribers gauge, from /metrics."""
+    import re
+    import urllib.request
+    with urllib.request.urlopen(server.base + "/metrics", timeout=10) as response:
+        text = response.read().decode()
+    match = re.search(r"^ztp_events_subscribers(?:\{[^}]*\})? ([0-9.e+]+)$", text, re.M)
+    return float(match.group(1)) if match else None
+
+
+def leave_events(driver, server, view="#/"):
+    """Leaves the Events view and waits until the server has let its subscriber go.
+
+    The page aborts its fetch of /v1/events when it leaves the view. The server's EventHub
+    can deadlock when a subscriber's cancellation races an event being published (reported to
+    the lead, see the dashboard branch's report), so these tests publish nothing while a
+    subscriber is going away; the page itself does nothing different."""
+    driver.get(server.base + "/" + view)
+    wait_for(driver, lambda d: event_subscribers(server) == 0, "the event stream closed on the server", timeout=SUBSCRIBER_GONE)
+
+
 def event_rows(driver, event_type=None, text=None):
     rows = driver.find_elements(By.CSS_SELECTOR, "#events-rows tr[data-id]")
     return [r for r in rows if (event_type is None or r.get_attribute("data-type") == event_type)
@@ -236,11 +262,15 @@ def test_event_tail_shows_sessions_open_and_close_live(browser, server, start_cl
     issued = wait_for(browser, lambda d: (event_rows(d, "token.issued", "tail-2") or [None])[0], "tail-2's token.issued")
     issued.find_element(By.CSS_SELECTOR, "a[href='#/tokens/%s']" % second.jti).click()
     wait_for(browser, lambda d: by_id(d, "view-token").is_displayed() and second.jti in by_id(d, "token-facts").text, "the linked token")
+    # Leaving the view closed the stream.
+    wait_for(browser, lambda d: event_subscribers(server) == 0, "the event stream closed on the server", timeout=SUBSCRIBER_GONE)
     # Back on the tail, the stream resumes (Last-Event-ID) and what happened meanwhile arrives.
     server.api("DELETE", "/v1/sessions/" + second.session_id)
     browser.get(server.base + "/#/events")
     wait_for(browser, lambda d: (event_rows(d, "session.closed", "tail-2") or [None])[0], "tail-2's close, after returning")
+    assert len(event_rows(browser, "session.opened", "tail-2")) == 1, "events seen before leaving are not repeated"
     del row
+    leave_events(browser, server)
 
 
 def visible_rows(driver, tbody_id):
@@ -585,6 +615,7 @@ def test_400px_wide_every_action_button_is_on_screen(browser, server, start_clie
         assert browser.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth"), view
     browser.execute_script("window.scrollTo(0, 0)")
     screenshot(browser, "events-400px")
+    leave_events(browser, server)
 
 
 # Outage and recovery (last: it restarts the server) ------------------------------------------
