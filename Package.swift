@@ -53,6 +53,7 @@ let package = Package(
         ]),
         .target(name: "ZTPClient", dependencies: [
             "ZTPCore", "ZTPNIO",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -70,6 +71,7 @@ let package = Package(
             name: "ZTPManagement",
             dependencies: [
                 "OpenAPIMicroHTTPD", "ZTPServer", "ZTPStore", "ZTPCore", "ZTPNIO",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -89,6 +91,7 @@ let package = Package(
         ]),
         .executableTarget(name: "ztp-client", dependencies: [
             "ZTPClient", "ZTPCore",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ztp-bench", dependencies: [

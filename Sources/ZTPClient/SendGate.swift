@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// What a sender may decide without a trip to the event loop.
 ///
@@ -26,55 +26,56 @@ final class SendGate: Sendable {
         var finished: ZTPClientError?
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// True when the caller may hand `count` bytes over without waiting; then it must call
     /// `handled(count:)` once the loop has taken them. Throws a failure kept for the stream.
     func admit(stream: UInt32, count: Int) throws(ZTPClientError) -> Bool {
-        try state.withLock { (state: inout State) throws(ZTPClientError) -> Bool in
-            if let finished = state.finished { throw finished }
-            if let failure = state.failures.removeValue(forKey: stream) { throw failure }
+        let outcome: Result<Bool, ZTPClientError> = state.withLockedValue { state in
+            if let finished = state.finished { return .failure(finished) }
+            if let failure = state.failures.removeValue(forKey: stream) { return .failure(failure) }
             // Too large a message goes the slow way, so that its error is thrown right here.
             guard count <= state.maxMessage, !state.waiting.contains(stream),
-                  state.inFlight + count <= SendGate.pipelineBytes else { return false }
+                  state.inFlight + count <= SendGate.pipelineBytes else { return .success(false) }
             state.inFlight += count
-            return true
+            return .success(true)
         }
+        return try outcome.get()
     }
 
     func handled(count: Int) {
-        state.withLock { $0.inFlight -= count }
+        state.withLockedValue { $0.inFlight -= count }
     }
 
     func established(maxMessage: Int) {
-        state.withLock { $0.maxMessage = maxMessage }
+        state.withLockedValue { $0.maxMessage = maxMessage }
     }
 
     func queued(stream: UInt32) {
-        _ = state.withLock { $0.waiting.insert(stream) }
+        _ = state.withLockedValue { $0.waiting.insert(stream) }
     }
 
     /// The stream's queue drained, or the stream ended.
     func flowing(stream: UInt32) {
-        _ = state.withLock { $0.waiting.remove(stream) }
+        _ = state.withLockedValue { $0.waiting.remove(stream) }
     }
 
     func failed(stream: UInt32, _ error: ZTPClientError) {
-        state.withLock { state in
+        state.withLockedValue { state in
             if state.failures[stream] == nil { state.failures[stream] = error }
         }
     }
 
     /// Forgets what an earlier use of this stream id left behind.
     func opened(stream: UInt32) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.failures[stream] = nil
             state.waiting.remove(stream)
         }
     }
 
     func finish(_ error: ZTPClientError) {
-        state.withLock { state in
+        state.withLockedValue { state in
             if state.finished == nil { state.finished = error }
             state.failures.removeAll()
             state.waiting.removeAll()

@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The messages of one stream, between the event loop that delivers them and the task that
 /// reads them, with the decision of when their flow-control credit goes back.
@@ -37,7 +37,7 @@ final class StreamInbox: Sendable {
     }
 
     let creditedLimit: Int
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// - Parameter creditedLimit: unread bytes the loop may count consumed; the stream window.
     init(creditedLimit: Int) {
@@ -46,7 +46,7 @@ final class StreamInbox: Sendable {
 
     /// On the loop. True when the message counts as consumed now (credit may go back).
     func deliver(_ message: [UInt8]) -> Bool {
-        let (reader, counted) = state.withLock { state -> (CheckedContinuation<Taken?, any Error>?, Bool) in
+        let (reader, counted) = state.withLockedValue { state -> (CheckedContinuation<Taken?, any Error>?, Bool) in
             guard !state.ended else { return (nil, false) }
             if let reader = state.reader {
                 state.reader = nil
@@ -63,7 +63,7 @@ final class StreamInbox: Sendable {
 
     /// Ends the sequence after what is buffered: normally (nil), or with `error`.
     func finish(throwing error: ZTPClientError? = nil) {
-        let reader = state.withLock { state -> CheckedContinuation<Taken?, any Error>? in
+        let reader = state.withLockedValue { state -> CheckedContinuation<Taken?, any Error>? in
             guard !state.ended else { return nil }
             state.ended = true
             // A waiting reader means the buffer is empty: the end goes straight to it.
@@ -95,7 +95,7 @@ final class StreamInbox: Sendable {
                 }
             }
         } onCancel: {
-            let reader = state.withLock { state -> CheckedContinuation<Taken?, any Error>? in
+            let reader = state.withLockedValue { state -> CheckedContinuation<Taken?, any Error>? in
                 defer { state.reader = nil }
                 return state.reader
             }
@@ -104,11 +104,11 @@ final class StreamInbox: Sendable {
     }
 
     /// Whether a reader is parked (for tests).
-    var hasWaitingReader: Bool { state.withLock { $0.reader != nil } }
+    var hasWaitingReader: Bool { state.withLockedValue { $0.reader != nil } }
 
     /// Takes a buffered message or the end; otherwise parks `continuation` as the reader.
     private func take(waitingWith continuation: CheckedContinuation<Taken?, any Error>?) -> Immediate {
-        state.withLock { state in
+        state.withLockedValue { state in
             if let (message, counted) = state.buffer.popFirst() {
                 if counted { state.countedBytes -= message.count }
                 return .message((message, !counted))

@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 import NIOPosix
 import ZTPCore
 import ZTPNIO
@@ -42,7 +42,7 @@ public final class ZTPClient: Sendable {
         }()
         let tokenBytes = Array(token.utf8)
         // Connection attempts may run the initializer more than once (several addresses).
-        let bridges = Mutex<[ObjectIdentifier: ClientChannel]>([:])
+        let bridges = NIOLockedValueBox<[ObjectIdentifier: ClientChannel]>([:])
         let bootstrap = ClientBootstrap(group: group)
             .noDelay()
             .connectTimeout(.seconds(Int64(max(1, handshakeTimeout))))
@@ -55,7 +55,7 @@ public final class ZTPClient: Sendable {
                     try channel.pipeline.syncOperations.addHandler(handler)
                     // The bridge is made here, on the loop: by the time `connect` returns, the
                     // handshake may already have failed and the handler left the pipeline.
-                    bridges.withLock { $0[ObjectIdentifier(channel)] = ClientChannel(channel: channel, handler: handler, gate: gate) }
+                    bridges.withLockedValue { $0[ObjectIdentifier(channel)] = ClientChannel(channel: channel, handler: handler, gate: gate) }
                 }
             }
         let nioChannel: any Channel
@@ -64,7 +64,7 @@ public final class ZTPClient: Sendable {
         } catch {
             throw ZTPClientError(.connectionFailed, "cannot connect to \(host):\(port): \(error)")
         }
-        guard let channel = bridges.withLock({ $0[ObjectIdentifier(nioChannel)] }) else {
+        guard let channel = bridges.withLockedValue({ $0[ObjectIdentifier(nioChannel)] }) else {
             preconditionFailure("the channel initializer ran for every connected channel")
         }
         let session = try await channel.established()

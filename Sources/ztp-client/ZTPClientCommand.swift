@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import ZTPClient
 import ZTPCore
 
@@ -40,11 +40,11 @@ struct ZTPClientCommand: AsyncParsableCommand {
             knownServersFile: knownServers ?? ((environment["HOME"] ?? ".") + "/.ztp/known_servers"),
             trustOnFirstUse: trustOnFirstUse)
         let trust: ClientHandshake.ServerTrust
-        let seenKey = Mutex<[UInt8]?>(nil)
+        let seenKey = NIOLockedValueBox<[UInt8]?>(nil)
         let resolution = try resolver.resolve(host: host, port: port)
         switch resolution {
         case .pinned(let key): trust = .pinned(key)
-        case .firstUse: trust = .custom { key in seenKey.withLock { $0 = key }; return true }
+        case .firstUse: trust = .custom { key in seenKey.withLockedValue { $0 = key }; return true }
         }
         let client: ZTPClient
         do {
@@ -52,7 +52,7 @@ struct ZTPClientCommand: AsyncParsableCommand {
         } catch {
             throw ExitCodeError(message: "ztp-client: \(error)")
         }
-        if case .firstUse(let name) = resolution, let key = seenKey.withLock({ $0 }) {
+        if case .firstUse(let name) = resolution, let key = seenKey.withLockedValue({ $0 }) {
             try resolver.remember(key, for: name)
             FileHandle.standardError.write(Data("trusting new server \(name) with key \(key.lowercaseHex)\n".utf8))
         }

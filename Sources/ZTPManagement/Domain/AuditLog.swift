@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import Metrics
-import Synchronization
+import NIOConcurrencyHelpers
 import ZTPServer
 import ZTPStore
 
@@ -26,7 +26,7 @@ public final class AuditLog: Sendable {
     private let now: @Sendable () -> Date
     private let flushInterval: TimeInterval
     private let queue = DispatchQueue(label: "ztp.audit")
-    private let pending = Mutex(Pending())
+    private let pending = NIOLockedValueBox(Pending())
     /// Told of each tally as it is written (`auth.failed`, with its count).
     private let events: EventHub?
 
@@ -60,7 +60,7 @@ public final class AuditLog: Sendable {
         let key = "\(Self.authenticationFailed) \(address) \(minute)"
         let detail = "\(reason) from \(address)"
         enum Outcome { case merged, added(scheduleFlush: Bool), dropped }
-        let outcome: Outcome = pending.withLock { pending in
+        let outcome: Outcome = pending.withLockedValue { pending in
             if pending.tallies[key] != nil {
                 pending.tallies[key]!.count += 1
                 pending.tallies[key]!.detail = detail
@@ -101,7 +101,7 @@ public final class AuditLog: Sendable {
 
     /// Runs on `queue` only, so batches reach the store in the order they were taken.
     private func writePending() {
-        let (tallies, addresses, dropped) = pending.withLock { pending in
+        let (tallies, addresses, dropped) = pending.withLockedValue { pending in
             let taken = (Array(pending.tallies.values), pending.addresses, pending.dropped)
             pending = Pending()
             return taken

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Admission for new connections before any crypto is spent on them: a cap on handshakes in
 /// progress, and per source address a cap on its handshakes in progress and a token bucket
@@ -54,7 +54,7 @@ final class HandshakeGate: Sendable {
         var buckets: [String: Bucket] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let limits: Limits
     /// Two seconds' worth of the rate.
     private let burst: Double
@@ -67,7 +67,7 @@ final class HandshakeGate: Sendable {
 
     /// Takes a slot for a new handshake from `address`, or says why not.
     func admit(address: String, now: Double) -> Decision {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard state.pending < limits.maxHandshakes else { return .tooManyHandshakes }
             let enforce = limits.always || state.pending * 2 >= limits.maxHandshakes
             if enforce, state.pendingByAddress[address, default: 0] >= limits.maxPerAddress {
@@ -84,7 +84,7 @@ final class HandshakeGate: Sendable {
 
     /// The handshake admitted earlier for `address` finished or failed.
     func release(address: String) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.pending -= 1
             if let count = state.pendingByAddress[address], count > 1 {
                 state.pendingByAddress[address] = count - 1

@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
+import NIOConcurrencyHelpers
 import ZTPCore
 import ZTPNIO
 
@@ -14,7 +14,7 @@ import ZTPNIO
 public final class ZTPListener: Service, Sendable {
     public let services: ServerServices
     private let group: any EventLoopGroup
-    private let channel = Mutex<(any Channel)?>(nil)
+    private let channel = NIOLockedValueBox<(any Channel)?>(nil)
 
     public init(services: ServerServices, group: any EventLoopGroup) {
         self.services = services
@@ -24,7 +24,7 @@ public final class ZTPListener: Service, Sendable {
     /// Binds the listening socket and returns its address (port 0 picks a free port).
     @discardableResult
     public func bind() async throws -> SocketAddress {
-        if let existing = channel.withLock({ $0 }), let address = existing.localAddress { return address }
+        if let existing = channel.withLockedValue({ $0 }), let address = existing.localAddress { return address }
         let services = self.services
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -40,7 +40,7 @@ public final class ZTPListener: Service, Sendable {
                 }
             }
         let bound = try await bootstrap.bind(host: services.configuration.host, port: services.configuration.port).get()
-        channel.withLock { $0 = bound }
+        channel.withLockedValue { $0 = bound }
         services.events.publish(.serverStarted, detail: "listening on \(bound.localAddress?.hostPort ?? "?")")
         services.logger.info("ZTP listener ready", metadata: ["address": "\(bound.localAddress.map { "\($0)" } ?? "?")",
                                                               "server_key": "\(services.identity.publicKey.lowercaseHex)"])
@@ -49,12 +49,12 @@ public final class ZTPListener: Service, Sendable {
 
     /// The bound address, once bound.
     public var localAddress: SocketAddress? {
-        channel.withLock { $0?.localAddress }
+        channel.withLockedValue { $0?.localAddress }
     }
 
     /// True while new connections are taken.
     public var isAccepting: Bool {
-        channel.withLock { $0?.isActive ?? false } && !services.registry.isDraining
+        channel.withLockedValue { $0?.isActive ?? false } && !services.registry.isDraining
     }
 
     public func run() async throws {
@@ -66,7 +66,7 @@ public final class ZTPListener: Service, Sendable {
     /// Stops accepting, closes every session with SERVER_SHUTDOWN and waits for them to leave.
     public func shutdown() async {
         services.registry.beginDraining()
-        let listening = channel.withLock { $0 }
+        let listening = channel.withLockedValue { $0 }
         try? await listening?.close()
         let sessions = services.registry.allSessions()
         services.events.publish(.serverDraining, count: sessions.count, detail: "closing \(sessions.count) sessions")

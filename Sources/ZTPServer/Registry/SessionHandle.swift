@@ -1,6 +1,6 @@
 import Foundation
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 import ZTPCore
 
 /// The registry's entry for one live session: its identity, its last published counters,
@@ -15,7 +15,7 @@ public final class SessionHandle: Sendable {
     public let connectedAt: Date
     let eventLoop: any EventLoop
     private let connection: NIOLoopBound<WeakConnection>
-    private let live: Mutex<LiveSessionState>
+    private let live: NIOLockedValueBox<LiveSessionState>
 
     init(info: SessionInfo, remoteAddress: String, connectedAt: Date, eventLoop: any EventLoop, connection: ConnectionHandler) {
         id = info.sessionID
@@ -26,16 +26,16 @@ public final class SessionHandle: Sendable {
         self.connectedAt = connectedAt
         self.eventLoop = eventLoop
         self.connection = NIOLoopBound(WeakConnection(connection), eventLoop: eventLoop)
-        live = Mutex(LiveSessionState(lastActivityAt: connectedAt))
+        live = NIOLockedValueBox(LiveSessionState(lastActivityAt: connectedAt))
     }
 
     /// Replaces the published counters (called by the connection on its loop).
     func publish(_ state: LiveSessionState) {
-        live.withLock { $0 = state }
+        live.withLockedValue { $0 = state }
     }
 
     public var snapshot: SessionSnapshot {
-        let state = live.withLock { $0 }
+        let state = live.withLockedValue { $0 }
         return SessionSnapshot(id: id, clientID: clientID, role: role, tokenID: tokenID, remoteAddress: remoteAddress,
                                connectedAt: connectedAt, lastActivityAt: state.lastActivityAt, statistics: state.statistics,
                                keyEpoch: state.keyEpoch, streams: state.streams)

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The one shared mutable state of the server: who is connected.
 ///
@@ -18,7 +18,7 @@ public final class SessionRegistry: Sendable {
         var draining = false
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     public let capacity: Int
     /// Sessions of one client id at most.
     public let perClientCapacity: Int
@@ -31,7 +31,7 @@ public final class SessionRegistry: Sendable {
     /// Admits a new TCP connection unless sessions plus handshakes already fill the capacity
     /// or the server is draining.
     func admitConnection() -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard !state.draining, state.sessions.count + state.handshaking < capacity else { return false }
             state.handshaking += 1
             return true
@@ -40,14 +40,14 @@ public final class SessionRegistry: Sendable {
 
     /// A connection admitted by `admitConnection` finished its handshake or closed before.
     func handshakeEnded() {
-        state.withLock { $0.handshaking -= 1 }
+        state.withLockedValue { $0.handshaking -= 1 }
     }
 
     /// Takes a place for a new session of `clientID`; false when the client is at its cap.
     /// The place is given back by `remove` once the session is registered, or by
     /// `cancelReservation` if it never is.
     func reserveSession(clientID: String) -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             let count = state.perClient[clientID, default: 0]
             guard count < perClientCapacity else { return false }
             state.perClient[clientID] = count + 1
@@ -56,12 +56,12 @@ public final class SessionRegistry: Sendable {
     }
 
     func cancelReservation(clientID: String) {
-        state.withLock { Self.releasePlace(clientID, in: &$0) }
+        state.withLockedValue { Self.releasePlace(clientID, in: &$0) }
     }
 
     /// Makes a session with a reserved place visible to lookups and the revocation path.
     func register(_ handle: SessionHandle) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.sessions[handle.id] = handle
             state.byClient[handle.clientID, default: []].insert(handle.id)
             state.byToken[handle.tokenID, default: []].insert(handle.id)
@@ -69,7 +69,7 @@ public final class SessionRegistry: Sendable {
     }
 
     func remove(_ handle: SessionHandle) {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard state.sessions[handle.id] === handle else { return }
             state.sessions[handle.id] = nil
             Self.releasePlace(handle.clientID, in: &state)
@@ -88,28 +88,28 @@ public final class SessionRegistry: Sendable {
         }
     }
 
-    public var count: Int { state.withLock { $0.sessions.count } }
+    public var count: Int { state.withLockedValue { $0.sessions.count } }
 
-    public var isDraining: Bool { state.withLock { $0.draining } }
+    public var isDraining: Bool { state.withLockedValue { $0.draining } }
 
     /// Refuses new connections from now on.
     func beginDraining() {
-        state.withLock { $0.draining = true }
+        state.withLockedValue { $0.draining = true }
     }
 
     public func session(id: String) -> SessionHandle? {
-        state.withLock { $0.sessions[id] }
+        state.withLockedValue { $0.sessions[id] }
     }
 
     public func allSessions() -> [SessionHandle] {
-        state.withLock { Array($0.sessions.values) }
+        state.withLockedValue { Array($0.sessions.values) }
     }
 
     public func sessions(clientID: String) -> [SessionHandle] {
-        state.withLock { state in (state.byClient[clientID] ?? []).compactMap { state.sessions[$0] } }
+        state.withLockedValue { state in (state.byClient[clientID] ?? []).compactMap { state.sessions[$0] } }
     }
 
     public func sessions(tokenID: String) -> [SessionHandle] {
-        state.withLock { state in (state.byToken[tokenID] ?? []).compactMap { state.sessions[$0] } }
+        state.withLockedValue { state in (state.byToken[tokenID] ?? []).compactMap { state.sessions[$0] } }
     }
 }
