@@ -105,7 +105,7 @@ let package = Package(
         // Test helpers shared by the suites that start real processes: dropping root for them,
         // reading socket options of a live connection.
         .target(name: "ZTPTestSupport", path: "Tests/ZTPTestSupport"),
-        .testTarget(name: "ZTPCoreTests", dependencies: ["ZTPCore"], resources: [.copy("Vectors")]),
+        .testTarget(name: "ZTPCoreTests", dependencies: ["ZTPCore", "ZTPTestSupport"], resources: [.copy("Vectors")]),
         .testTarget(name: "ZTPStoreTests", dependencies: ["ZTPStore"]),
         .testTarget(name: "ZTPClientTests", dependencies: ["ZTPClient"]),
         .testTarget(name: "ZTPManagementTests", dependencies: [
@@ -118,7 +118,7 @@ let package = Package(
         ]),
         .testTarget(name: "OpenAPIMicroHTTPDTests", dependencies: ["OpenAPIMicroHTTPD", "ZTPTestSupport", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"), .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "ZTPServerTests", dependencies: [
-            "ZTPServer", "ZTPCore",
+            "ZTPServer", "ZTPCore", "ZTPTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),

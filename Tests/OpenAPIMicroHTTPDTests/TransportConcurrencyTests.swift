@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import OpenAPIRuntime
-import Synchronization
 import Testing
 @testable import OpenAPIMicroHTTPD
 import ZTPTestSupport
@@ -15,7 +14,7 @@ final class HandlerLog: Sendable {
         var maxInFlight = 0
     }
 
-    private let state = Mutex(State())
+    private let state = LockedBox(State())
 
     var started: Int { state.withLock { $0.started } }
     var finished: Int { state.withLock { $0.finished } }

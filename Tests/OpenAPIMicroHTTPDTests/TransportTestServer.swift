@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 @_spi(Generated) import OpenAPIRuntime
-import Synchronization
 import Testing
 @testable import OpenAPIMicroHTTPD
 import ZTPTestSupport
@@ -21,7 +20,7 @@ final class TransportObservations: Sendable {
         let status: Int
     }
 
-    private let entries = Mutex<[Entry]>([])
+    private let entries = LockedBox<[Entry]>([])
 
     var all: [Entry] { entries.withLock { $0 } }
 

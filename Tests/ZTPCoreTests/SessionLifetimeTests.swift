@@ -1,4 +1,4 @@
-import Synchronization
+import ZTPTestSupport
 import Testing
 @testable import ZTPCore
 
@@ -150,7 +150,7 @@ struct SessionLifetimeTests {
 
 /// A counter a `@Sendable` closure can bump.
 private final class Counter: Sendable {
-    private let count = Mutex(0)
+    private let count = LockedBox(0)
     func increment() { count.withLock { $0 += 1 } }
     var value: Int { count.withLock { $0 } }
 }

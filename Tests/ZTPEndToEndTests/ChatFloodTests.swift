@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import ZTPTestSupport
 import Testing
 import ZTPClient
 import ZTPCore
@@ -88,7 +88,7 @@ struct ChatFloodTests {
 
 /// A count shared with reader tasks.
 final class Tally: Sendable {
-    private let count = Mutex(0)
+    private let count = LockedBox(0)
     func add() { count.withLock { $0 += 1 } }
     var value: Int { count.withLock { $0 } }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
-import Synchronization
+import ZTPTestSupport
 import Testing
 import ZTPClient
 import ZTPCore
@@ -74,7 +74,7 @@ private final class DeafServer: Sendable {
 
 /// The accepted connection's remote port, set on the server's loop.
 private final class AcceptedPort: Sendable {
-    private let state = Mutex<Int?>(nil)
+    private let state = LockedBox<Int?>(nil)
     var port: Int? {
         get { state.withLock { $0 } }
         set { state.withLock { $0 = newValue } }

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import ZTPTestSupport
 import Testing
 import ZTPClient
 import ZTPCore
@@ -50,7 +50,7 @@ struct RevocationRaceTests {
 
 /// The sessions the reconnect loops got, shared with their tasks.
 private final class Established: Sendable {
-    private let clients = Mutex<[ZTPClient]>([])
+    private let clients = LockedBox<[ZTPClient]>([])
     func add(_ client: ZTPClient) { clients.withLock { $0.append(client) } }
     var all: [ZTPClient] { clients.withLock { $0 } }
 }

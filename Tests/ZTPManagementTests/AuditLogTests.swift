@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Synchronization
+import ZTPTestSupport
 import Testing
 @testable import ZTPManagement
 import ZTPStore
@@ -10,7 +10,7 @@ import ZTPStore
 struct AuditLogTests {
     /// A wall clock the test moves by hand.
     final class ManualClock: Sendable {
-        private let time = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+        private let time = LockedBox(Date(timeIntervalSince1970: 1_800_000_000))
         var now: Date { time.withLock { $0 } }
         func advance(_ seconds: TimeInterval) { time.withLock { $0 += seconds } }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
 import NIOEmbedded
-import Synchronization
+import ZTPTestSupport
 import Testing
 import ZTPCore
 @testable import ZTPServer
@@ -20,7 +20,7 @@ struct StreamEndTests {
     /// Echoes messages and records the end of each stream it served.
     final class RecordingHandler: StreamHandler {
         let kind = "recording"
-        private let ends = Mutex<[String]>([])
+        private let ends = LockedBox<[String]>([])
 
         func receive(_ message: [UInt8], on stream: StreamContext) {
             stream.reply(message)

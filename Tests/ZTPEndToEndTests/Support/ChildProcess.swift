@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import ZTPTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -100,10 +100,10 @@ final class ChildProcess: Sendable {
 
 /// The test's end of a child's stdin.
 private final class InputPipe: Sendable {
-    private let descriptor: Mutex<Int32>
+    private let descriptor: LockedBox<Int32>
 
     init(_ descriptor: Int32) {
-        self.descriptor = Mutex(descriptor)
+        self.descriptor = LockedBox(descriptor)
     }
 
     func write(_ bytes: [UInt8]) {

@@ -1,4 +1,4 @@
-import Synchronization
+import ZTPTestSupport
 
 /// Runs `body` in its own task and waits at most `timeout` for its result. For waits that
 /// cannot be cancelled (a NIO future behind `ZTPClient.closed()`): on timeout the task is left
@@ -16,7 +16,7 @@ func value<T: Sendable>(within timeout: Duration, of what: String,
 }
 
 private final class ResultBox<T: Sendable>: Sendable {
-    private let state = Mutex<T?>(nil)
+    private let state = LockedBox<T?>(nil)
 
     func set(_ value: T) {
         state.withLock { $0 = value }

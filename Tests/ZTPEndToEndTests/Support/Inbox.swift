@@ -1,4 +1,4 @@
-import Synchronization
+import ZTPTestSupport
 import ZTPClient
 
 /// Reads one client stream in the background and keeps what arrives, so a test can wait for
@@ -13,7 +13,7 @@ final class Inbox: Sendable {
     }
 
     let stream: ZTPStream
-    private let state = Mutex(State())
+    private let state = LockedBox(State())
 
     private init(stream: ZTPStream) {
         self.stream = stream

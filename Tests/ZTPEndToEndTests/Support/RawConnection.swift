@@ -1,7 +1,7 @@
 import NIOCore
 import NIOPosix
 import ZTPNIO
-import Synchronization
+import ZTPTestSupport
 
 /// A plain TCP connection on NIO: the test decides every byte sent, and sees every byte that
 /// arrives and whether the peer closed. Nothing here blocks a thread.
@@ -94,7 +94,7 @@ final class ReceivedBytes: Sendable {
         var closed = false
     }
 
-    let state = Mutex(State())
+    let state = LockedBox(State())
 }
 
 private final class Collector: ChannelInboundHandler {
