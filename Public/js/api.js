@@ -85,6 +85,15 @@ export async function api(method, path, options = {}) {
   return response.json();
 }
 
+/** For requests made outside api() (the event stream): the key's header, or null when signed out. */
+export function authorization() {
+  const key = sessionStorage.getItem(KEY_STORAGE);
+  return key ? 'Bearer ' + key : null;
+}
+
+/** Sends the user back to the sign-in form, as api() does after a 401. */
+export function notifyUnauthorized(message) { unauthorized(message); }
+
 export const segment = (value) => encodeURIComponent(String(value));
 
 export function errorText(error) {

@@ -2,7 +2,7 @@
 
 export const KEY_STORAGE = 'ztp.adminKey';
 export const LIVE_INTERVAL_MS = 2000;
-export const OVERVIEW_INTERVAL_MS = 2000;
+export const OVERVIEW_INTERVAL_MS = 1000;   // /v1/stats has one sample a second
 export const LIST_INTERVAL_MS = 5000;      // tokens, audit
 export const ROLES_INTERVAL_MS = 30000;
 export const RETRY_MS = 3000;              // after a failed load, whatever the view's interval

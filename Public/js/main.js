@@ -15,6 +15,7 @@ import { health, renderHealth, viewHealth } from './live.js';
 import { current, refreshNow, registerViews, route, stopRefreshing } from './refresh.js';
 import { copyText } from './ui.js';
 import { auditView, exportAuditCSV, renderAudit } from './views/audit.js';
+import { eventsView, wireEvents } from './views/events.js';
 import { overviewView } from './views/overview.js';
 import { loadRoles, resetRoles, rolesView } from './views/roles.js';
 import { sessionState, sessionView } from './views/session.js';
@@ -179,12 +180,14 @@ export function wire() {
   $('audit-client').addEventListener('input', debounce(renderAudit, 150));
   $('audit-refresh').addEventListener('click', () => refreshNow());
   $('audit-csv').addEventListener('click', exportAuditCSV);
+
+  wireEvents();
 }
 
 function start() {
   registerViews({
     overview: overviewView, sessions: sessionsView, session: sessionView, tokens: tokensView,
-    token: tokenView, roles: rolesView, audit: auditView,
+    token: tokenView, roles: rolesView, events: eventsView, audit: auditView,
   });
   onUnauthorized(signOut);
   wire();

@@ -30,6 +30,8 @@ export function parseHash() {
 export function route(moveFocus) {
   const { name, arg, tab } = parseHash();
   const view = views[name];
+  // A view holding a connection (the event stream) closes it when left.
+  if (current && current.view !== view && current.view.leave) current.view.leave();
   for (const key of Object.keys(views)) $(views[key].section).hidden = key !== name;
   for (const link of document.querySelectorAll('.tabs a')) {
     if (link.getAttribute('data-view') === tab) link.setAttribute('aria-current', 'page');
@@ -83,4 +85,6 @@ export function refreshNow() {
 export function stopRefreshing() {
   generation += 1;
   clearTimeout(timer);
+  if (current && current.view.leave) current.view.leave();
+  current = null;
 }

@@ -1,63 +1,47 @@
-// The Server view: health, interim live trends, identity and limits.
+// The Server view: health at a glance, the last 15 minutes as charts, identity and limits.
 
 import { api, readProblem } from '../api.js';
-import { MAX_PAGE, OVERVIEW_INTERVAL_MS, SPARK_POINTS } from '../config.js';
+import { addSamples, createCharts, drawCharts, latest, statsState } from '../charts.js';
+import { OVERVIEW_INTERVAL_MS } from '../config.js';
 import { $, el, replaceContent, setText } from '../dom.js';
-import { bytesCell, count, formatDuration, timeCell } from '../format.js';
+import { bytesCell, count, formatBytes, formatDuration, timeCell } from '../format.js';
 import { headerState, renderServerSummary, server } from '../header.js';
-import { formatRate, sessionTotals, sparkline } from '../rates.js';
 import { facts } from '../ui.js';
 
-// Server
-// Interim live trends, computed in this tab from polling /v1/sessions (the 15-minute history
-// needs the server's /v1/stats).
-export const overviewTrend = { sessions: [], streams: [], rateIn: [], rateOut: [] };
-
-export function pushPoint(list, value) {
-  list.push(value);
-  if (list.length > SPARK_POINTS) list.shift();
-}
+/** Set by the events view when the server announces it is draining for shutdown. */
+export const drainState = { draining: false, at: null };
 
 export const overviewView = {
   section: 'view-overview',
   interval: OVERVIEW_INTERVAL_MS,
+  enter() {
+    if (!statsState.charts && window.Chart) {
+      createCharts({
+        sessions: $('chart-sessions'), bytes: $('chart-bytes'), handshakes: $('chart-handshakes'),
+        chat: $('chart-chat'), http: $('chart-http'),
+      });
+    }
+  },
   async load() {
-    const [info, page, ready] = await Promise.all([
+    // The first load takes the whole 15 minutes; later ones only the seconds after the newest held.
+    const since = statsState.lastTime;
+    const [info, stats, ready] = await Promise.all([
       api('GET', '/v1/server'),
-      api('GET', '/v1/sessions', { query: { limit: MAX_PAGE } }),
+      api('GET', '/v1/stats', { query: since ? { since } : {} }),
       readiness(),
     ]);
-    return { info, page, ready, at: Date.now() };
+    return { info, stats, ready, at: Date.now() };
   },
-  render({ info, page, ready, at }) {
+  render({ info, stats, ready, at }) {
     server.info = info;
     headerState.lastOk = at;
     headerState.failing = false;
     renderServerSummary();
-    const sessions = Array.isArray(page.sessions) ? page.sessions : [];
-    const totals = sessionTotals(sessions, at);
-    pushPoint(overviewTrend.sessions, Number(page.total) || 0);
-    pushPoint(overviewTrend.streams, totals.streams);
-    if (totals.rated) {
-      pushPoint(overviewTrend.rateIn, totals.rateIn);
-      pushPoint(overviewTrend.rateOut, totals.rateOut);
-    }
-    const trend = (label, value, series) => el('div', { class: 'trend' },
-      el('span', { class: 'trend-label' }, label),
-      el('strong', { class: 'trend-value' }, value),
-      sparkline(series, label + ', last ' + series.length + ' samples'));
-    replaceContent($('overview-live'), [
-      el('div', { class: 'trend' },
-        el('span', { class: 'trend-label' }, 'Health'),
-        el('strong', { class: 'trend-value' },
-          el('span', { class: 'state ' + (ready.ok ? 'state-active' : 'state-revoked'), id: 'overview-health' },
-            ready.ok ? 'Ready' : 'Not ready')),
-        el('span', { class: 'muted trend-note' }, ready.ok ? 'listener accepting, store available' : ready.detail)),
-      trend('Live sessions', count(page.total), overviewTrend.sessions),
-      trend('Bytes in', totals.rated ? formatRate(totals.rateIn) : '…', overviewTrend.rateIn),
-      trend('Bytes out', totals.rated ? formatRate(totals.rateOut) : '…', overviewTrend.rateOut),
-      trend('Open streams', count(totals.streams), overviewTrend.streams),
-    ]);
+    addSamples(Array.isArray(stats.samples) ? stats.samples : []);
+    if (!statsState.charts) $('charts-note').textContent = 'The chart library did not load (/vendor/chart.min.js).';
+    drawCharts();
+    renderNow();
+    renderHealthFacts(info, ready);
     facts($('server-facts'), [
       ['Version', info.version],
       ['Protocol', info.protocol],
@@ -81,6 +65,41 @@ export const overviewView = {
     setText($('server-key'), String(info.server_public_key || ''));
   },
 };
+
+/** The figures next to each chart's title: the newest gauge, rates averaged over 5 s. */
+function renderNow() {
+  const newest = statsState.samples[statsState.samples.length - 1];
+  if (!newest) return;
+  setText($('chart-sessions-now'), count(newest.sessions) + ' / ' + count(newest.streams));
+  setText($('chart-bytes-now'), formatBytes(latest((s) => s.bytes_in, 5)) + '/s in, ' + formatBytes(latest((s) => s.bytes_out, 5)) + '/s out');
+  const failed = (s) => Object.values(s.handshakes_failed || {}).reduce((a, b) => a + (Number(b) || 0), 0);
+  const window = statsState.samples.slice(-60);
+  const sum = (value) => window.reduce((a, s) => a + (Number(value(s)) || 0), 0);
+  setText($('chart-handshakes-now'), count(sum((s) => s.handshakes_ok)) + ' ok, ' + count(sum(failed)) + ' failed in the last minute');
+  setText($('chart-chat-now'), latest((s) => s.chat_messages, 5).toFixed(1) + '/s');
+  setText($('chart-http-now'), latest((s) => s.http_requests, 5).toFixed(1) + '/s');
+}
+
+/** Listener, store and drain state from /readyz and the event stream; uptime and version. */
+function renderHealthFacts(info, ready) {
+  const detail = ready.ok ? '' : ready.detail;
+  const listenerDown = !ready.ok && /listener/.test(detail);
+  const storeDown = !ready.ok && /store/.test(detail);
+  const draining = drainState.draining || listenerDown;
+  const badge = (ok, good, bad, id) => el('span', { class: 'state ' + (ok ? 'state-active' : 'state-revoked'), id }, ok ? good : bad);
+  replaceContent($('overview-health-facts'), [
+    el('div', { class: 'fact' }, el('dt', {}, 'Readiness'), el('dd', {},
+      badge(ready.ok, 'Ready', 'Not ready', 'overview-health'), ready.ok ? null : el('span', { class: 'muted health-note' }, ' ' + detail))),
+    el('div', { class: 'fact' }, el('dt', {}, 'ZTP listener'), el('dd', {},
+      badge(!listenerDown, 'Accepting', 'Not accepting', 'overview-listener'))),
+    el('div', { class: 'fact' }, el('dt', {}, 'Store'), el('dd', {},
+      badge(!storeDown, 'Available', 'Unavailable', 'overview-store'))),
+    el('div', { class: 'fact' }, el('dt', {}, 'Shutdown'), el('dd', {},
+      badge(!draining, 'Not draining', 'Draining', 'overview-drain'))),
+    el('div', { class: 'fact' }, el('dt', {}, 'Uptime'), el('dd', { id: 'overview-uptime' }, formatDuration(info.uptime_seconds))),
+    el('div', { class: 'fact' }, el('dt', {}, 'Version'), el('dd', {}, String(info.version) + ' · ' + String(info.protocol))),
+  ]);
+}
 
 /**
  * /readyz: 200 while the ZTP listener accepts and the store answers; 503 with the reason
