@@ -76,23 +76,23 @@ struct EventHubTests {
         let hub = EventHub(limits: .init(maxSubscribers: 2))
         let first = try Self.subscribe(hub)
         let second = try Self.subscribe(hub)
-        #expect(hub.subscriberCount == 2)
+        #expect(await Self.settles(hub, at: 2))
         guard case .failure(.tooManySubscribers) = hub.subscribe(after: nil) else {
             Issue.record("a third subscriber was accepted")
             return
         }
         first.cancel()
-        #expect(hub.subscriberCount == 1)
+        #expect(await Self.settles(hub, at: 1))
         let third = try Self.subscribe(hub)
-        #expect(hub.subscriberCount == 2)
+        #expect(await Self.settles(hub, at: 2))
 
         // A task iterating a subscription frees the slot when it is cancelled.
         let iterating = Task { await Self.take(1_000, from: second) }
         iterating.cancel()
         _ = await iterating.value
-        #expect(hub.subscriberCount == 1)
+        #expect(await Self.settles(hub, at: 1))
         third.cancel()
-        #expect(hub.subscriberCount == 0)
+        #expect(await Self.settles(hub, at: 0))
     }
 
     @Test("a subscriber that falls behind is dropped; the others keep receiving and publish never waits")
@@ -111,7 +111,7 @@ struct EventHubTests {
         }
         #expect(slow.wasDropped)
         #expect(!fast.wasDropped)
-        #expect(hub.subscriberCount == 1)
+        #expect(await Self.settles(hub, at: 1))
         #expect(received == Array(1...100))
         // The dropped subscriber's sequence ends after what it had queued.
         var queued: [UInt64] = []
@@ -143,8 +143,39 @@ struct EventHubTests {
             let ids = await reader.value.map(\.id)
             #expect(ids == Array(1...800))
         }
-        #expect(hub.subscriberCount == 3)
+        #expect(await Self.settles(hub, at: 3))
         for subscription in subscriptions { subscription.cancel() }
-        #expect(hub.subscriberCount == 0)
+        #expect(await Self.settles(hub, at: 0))
+    }
+
+    /// Subscriber counts settle a moment after a cancellation: the hub unsubscribes off the
+    /// cancelling thread (see `EventHub.subscribe`).
+    static func settles(_ hub: EventHub, at count: Int) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while hub.subscriberCount != count {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return true
+    }
+
+    @Test("cancelling subscribers' tasks while events are published never deadlocks", .timeLimit(.minutes(1)))
+    func cancellationRacesPublish() async throws {
+        let hub = EventHub(limits: .init(ringCapacity: 64, maxSubscribers: 64, subscriberQueue: 100_000))
+        let publishing = Task.detached {
+            while !Task.isCancelled { hub.publish(.streamOpened) }
+        }
+        // A task iterating a subscription is cancelled: its termination handler runs on the
+        // cancelling thread, holding that task's status lock, while `publish` yields to it.
+        for _ in 0..<300 {
+            let subscription = try Self.subscribe(hub)
+            let reader = Task { await Self.take(1_000_000, from: subscription) }
+            try await Task.sleep(for: .microseconds(200))
+            reader.cancel()
+            _ = await reader.value
+        }
+        publishing.cancel()
+        _ = await publishing.value
+        #expect(await Self.settles(hub, at: 0))
     }
 }

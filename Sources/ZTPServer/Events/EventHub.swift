@@ -87,10 +87,18 @@ public final class EventHub: Sendable {
             if state.ring.count >= limits.ringCapacity { state.ring.removeFirst() }
             state.ring.append(event)
             for (key, subscriber) in state.subscribers {
-                if case .dropped = subscriber.continuation.yield(event) {
+                switch subscriber.continuation.yield(event) {
+                case .dropped:
                     subscriber.dropped.withLockedValue { $0 = true }
                     state.subscribers[key] = nil
                     finished.append(subscriber)
+                case .terminated:
+                    // Gone (its `unsubscribe` is on its way): the place is free now.
+                    state.subscribers[key] = nil
+                case .enqueued:
+                    break
+                @unknown default:
+                    break
                 }
             }
             return event
@@ -137,7 +145,13 @@ public final class EventHub: Sendable {
                 bufferingPolicy: .bufferingOldest(limits.subscriberQueue + replay.count))
             for event in replay { continuation.yield(event) }
             state.subscribers[key] = Subscriber(continuation: continuation, dropped: wasDropped)
-            continuation.onTermination = { [weak self] _ in self?.unsubscribe(key) }
+            // Never synchronously: a task being cancelled runs this while it holds its own status
+            // lock, which `publish` (holding ours) needs to resume that task's `yield`; taking our
+            // lock here would deadlock the two (seen with a browser leaving the events view).
+            continuation.onTermination = { [weak self] _ in
+                guard let hub = self else { return }
+                DispatchQueue.global().async { hub.unsubscribe(key) }
+            }
             return .success(EventSubscription(stream: stream, continuation: continuation, replayed: replay.count,
                                               eventsLost: lost, droppedBox: wasDropped))
         }
