@@ -207,10 +207,10 @@ def event_subscribers(server):
 def leave_events(driver, server, view="#/"):
     """Leaves the Events view and waits until the server has let its subscriber go.
 
-    The page aborts its fetch of /v1/events when it leaves the view. The server's EventHub
-    can deadlock when a subscriber's cancellation races an event being published (reported to
-    the lead, see the dashboard branch's report), so these tests publish nothing while a
-    subscriber is going away; the page itself does nothing different."""
+    The page aborts its fetch of /v1/events when it leaves the view; the server notices at its
+    next heartbeat and gives the subscriber's place back, which the test waits for, so that
+    the next view starts with every place free. (This wait also caught an EventHub deadlock
+    between a subscriber's cancellation and a publish, since fixed.)"""
     driver.get(server.base + "/" + view)
     wait_for(driver, lambda d: event_subscribers(server) == 0, "the event stream closed on the server", timeout=SUBSCRIBER_GONE)
 
