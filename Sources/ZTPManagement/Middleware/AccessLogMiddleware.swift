@@ -17,16 +17,8 @@ struct AccessLogMiddleware: ServerMiddleware {
     ) async throws -> (HTTPResponse, HTTPBody?) {
         let context = MicroHTTPDRequestContext.current
         let started = context?.started ?? .now
-        let status: Int
-        do {
-            let answer = try await next(request, body, metadata)
-            status = answer.0.status.code
+        return try await answered(request, body, metadata, next: next) { status in
             log(request, operationID: operationID, status: status, started: started, remote: context?.remoteAddress)
-            return answer
-        } catch {
-            log(request, operationID: operationID, status: ProblemResponse.status(for: error), started: started,
-                remote: context?.remoteAddress)
-            throw error
         }
     }
 

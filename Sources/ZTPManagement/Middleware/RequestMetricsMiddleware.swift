@@ -21,14 +21,8 @@ struct RequestMetricsMiddleware: ServerMiddleware {
         let context = MicroHTTPDRequestContext.current
         let route = context?.routeTemplate ?? operationID
         let started = context?.started ?? .now
-        do {
-            let answer = try await next(request, body, metadata)
-            total.record(method: request.method.rawValue, route: route, status: answer.0.status.code, elapsed: started.duration(to: .now))
-            return answer
-        } catch {
-            total.record(method: request.method.rawValue, route: route, status: ProblemResponse.status(for: error),
-                         elapsed: started.duration(to: .now))
-            throw error
+        return try await answered(request, body, metadata, next: next) { status in
+            total.record(method: request.method.rawValue, route: route, status: status, elapsed: started.duration(to: .now))
         }
     }
 }
