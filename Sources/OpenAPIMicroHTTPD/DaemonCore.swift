@@ -8,8 +8,9 @@ import OpenAPIRuntime
 /// and released only after the daemon has stopped, so no callback outlives it.
 ///
 /// `access` follows libmicrohttpd's calling pattern for one request: a first call with the
-/// headers, one call per upload chunk, a last call with no data, which starts the handler; and,
-/// when the connection was suspended for it, one more call after the resume, which answers.
+/// headers, which starts the handler; one call per upload chunk, each handed to the handler's
+/// request body; a last call with no data, which ends the body and answers or suspends the
+/// connection; and, when it was suspended, one more call after the resume, which answers.
 final class DaemonCore: Sendable {
     let routes: RouteTable
     let configuration: MicroHTTPDTransport.Configuration
@@ -43,22 +44,22 @@ final class DaemonCore: Sendable {
             slot.pointee = Unmanaged.passRetained(exchange).toOpaque()
             live.withLock { $0[ObjectIdentifier(exchange)] = exchange }
             exchange.route = routeLabel(method: method, rawPath: rawPath)
-            if stopping.withLock({ $0 }) {
-                return refuse(.init(status: 503, detail: "the server is shutting down"), exchange: exchange)
-            }
             // RFC 9110 §15.5.14: refuse before reading, so an oversized body is never buffered.
             if let length = connection.header("Content-Length").flatMap(UInt64.init), length > configuration.bodyLimit {
                 return refuse(.payloadTooLarge(limit: configuration.bodyLimit), exchange: exchange)
             }
-            return .YES
+            return start(exchange, connection: connection)
         }
         let exchange = Unmanaged<Exchange>.fromOpaque(existing).takeUnretainedValue()
         if uploadSize.pointee > 0 {
             uploadSize.pointee = 0
             switch exchange.body.receive(upload) {
             case .keepReading:
+                exchange.receiveBody(upload)
                 return .YES
             case .rejectTooLarge:
+                exchange.failBody(HTTPError.payloadTooLarge(limit: configuration.bodyLimit))
+                exchange.cancel()
                 // libmicrohttpd may refuse an answer mid-upload; then the last call answers.
                 _ = refuse(.payloadTooLarge(limit: configuration.bodyLimit), exchange: exchange)
                 return .YES
@@ -66,15 +67,29 @@ final class DaemonCore: Sendable {
                 return .NO
             }
         }
-        if let reply = exchange.takeReply() {
-            return send(reply, exchange: exchange)
-        }
+        // The upload is over (or there was none), or the connection was resumed with an answer.
         if exchange.body.isTooLarge {
             return refuse(.payloadTooLarge(limit: configuration.bodyLimit), exchange: exchange)
         }
-        guard let bytes = exchange.body.completeBody else { return .YES }
-        exchange.body.markAnswered()
-        return start(exchange, connection: connection, body: bytes)
+        if let bytes = exchange.body.completeBody {
+            exchange.body.markAnswered()
+            exchange.endBody(bytes)
+        }
+        // Suspended under `stopping`'s lock, which `drain` takes to set it: a connection is never
+        // left suspended behind `drain`'s back (libmicrohttpd aborts if stopped with one).
+        let next: Exchange.Next? = stopping.withLock { isStopping in
+            guard !isStopping || !exchange.isRunning else { return nil }
+            return exchange.replyOrSuspend()
+        }
+        switch next {
+        case nil:
+            exchange.cancel()
+            return refuse(.init(status: 503, detail: "the server is shutting down"), exchange: exchange)
+        case .reply(let reply):
+            return send(reply, exchange: exchange)
+        case .suspended, .nothing:
+            return .YES
+        }
     }
 
     /// Frees a request's context; libmicrohttpd calls this for completed and aborted requests.
@@ -89,7 +104,9 @@ final class DaemonCore: Sendable {
 
     // MARK: Answering
 
-    private func start(_ exchange: Exchange, connection: MHDConnection, body bytes: [UInt8]) -> MHD_Result {
+    /// On the first call, with the headers: checks the target, finds the operation and starts
+    /// its handler; a body arrives later, through the stream the handler reads.
+    private func start(_ exchange: Exchange, connection: MHDConnection) -> MHD_Result {
         guard let path = RequestTarget.originPath(exchange.rawPath), let segments = RequestTarget.pathSegments(path) else {
             return refuse(.badRequest("the request path is not a valid percent-encoded absolute path"), exchange: exchange)
         }
@@ -119,42 +136,45 @@ final class DaemonCore: Sendable {
         let query = RequestTarget.query(rawQuery)
         let request = HTTPRequest(method: method, scheme: "http", authority: fields[HTTPField.Name("Host")!],
                                   path: String(path) + (query.isEmpty ? "" : "?" + query), headerFields: fields)
-        let hasBody = fields[.contentLength] != nil || fields[.transferEncoding] != nil
+        let length = fields[.contentLength].flatMap { Int64($0) }
+        let body = length != nil || fields[.transferEncoding] != nil
+            ? exchange.makeBody(length: length.map { .known($0) } ?? .unknown) : nil
         let context = MicroHTTPDRequestContext(remoteAddress: exchange.remoteAddress, routeTemplate: route.pattern.template,
                                                started: exchange.started)
         let metadata = ServerRequestMetadata(pathParameters: parameters)
         let limits = (response: configuration.responseLimit, logger: logger)
-        // Started under `stopping`'s lock, which `drain` takes to set it: a handler either started
-        // before (and `drain` sees it running) or is refused here, never left with its connection
-        // suspended behind `drain`'s back (libmicrohttpd aborts if stopped with one suspended).
-        let started: Exchange.Reply?? = stopping.withLock { isStopping in
-            guard !isStopping else { return nil }
-            return .some(exchange.run {
-                await Self.produce(route: route, request: request, body: hasBody ? bytes : nil,
+        // Started under `stopping`'s lock, which `drain` takes to set it: a handler either
+        // started before (and `drain` sees it running) or is refused here.
+        let started = stopping.withLock { isStopping in
+            guard !isStopping else { return false }
+            exchange.start {
+                await Self.produce(route: route, request: request, body: body, requestBytes: { exchange.completeBody },
                                    metadata: metadata, context: context, responseLimit: limits.response, logger: limits.logger)
-            })
+            }
+            return true
         }
-        guard let started else {
+        guard started else {
             return refuse(.init(status: 503, detail: "the server is shutting down"), exchange: exchange)
         }
-        guard let reply = started else { return .YES }
-        return send(reply, exchange: exchange)
+        return .YES
     }
 
     /// Runs the handler and makes its answer sendable: a body of known length read whole (up
     /// to the limit), one of unknown length left to stream; errors as problems.
-    private static func produce(route: RouteTable.Route, request: HTTPRequest, body: [UInt8]?,
+    /// `requestBytes` gives the whole request body once it has arrived, for error details.
+    private static func produce(route: RouteTable.Route, request: HTTPRequest, body: HTTPBody?,
+                                requestBytes: @escaping @Sendable () -> [UInt8]?,
                                 metadata: ServerRequestMetadata, context: MicroHTTPDRequestContext,
                                 responseLimit: Int, logger: Logger) async -> Exchange.Reply {
         do {
             let (response, responseBody) = try await MicroHTTPDRequestContext.$current.withValue(context) {
-                try await route.handler(request, body.map { HTTPBody($0) }, metadata)
+                try await route.handler(request, body, metadata)
             }
             guard let responseBody else { return .buffered(response, []) }
             if case .unknown = responseBody.length { return .streamed(response, responseBody) }
             return .buffered(response, try await [UInt8](collecting: responseBody, upTo: responseLimit))
         } catch {
-            if let problem = ProblemResponse.clientError(for: error, requestBody: body) {
+            if let problem = ProblemResponse.clientError(for: error, requestBody: body == nil ? nil : requestBytes() ?? []) {
                 return problemReply(problem)
             }
             logger.error("handler failed", metadata: ["request": "\(request.method) \(context.routeTemplate)",

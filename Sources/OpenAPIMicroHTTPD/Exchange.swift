@@ -5,10 +5,11 @@ import OpenAPIRuntime
 /// One request, from its headers to libmicrohttpd's completed callback.
 ///
 /// libmicrohttpd calls the access handler for a connection on one thread at a time; the
-/// handler's task finishes on any thread. They meet under `state`'s lock: the access handler
-/// starts the task and suspends the connection unless the answer is already there; the task
-/// stores the answer and resumes the connection if it was suspended; the next access call
-/// queues it. No MHD thread ever waits for a handler.
+/// handler's task finishes on any thread. They meet under `state`'s lock: the first access call
+/// starts the task, the upload calls feed its request body, and the call after the upload
+/// suspends the connection unless the answer is already there; the task stores the answer and
+/// resumes the connection if it was suspended; the next access call queues it. No MHD thread
+/// ever waits for a handler.
 final class Exchange: @unchecked Sendable {
     /// An answer ready to queue.
     enum Reply: Sendable {
@@ -35,6 +36,8 @@ final class Exchange: @unchecked Sendable {
         /// Resumed, and libmicrohttpd has not called the access handler since.
         var awaitingCall = false
         var stream: ResponseStream?
+        var bodyContinuation: AsyncThrowingStream<ArraySlice<UInt8>, any Error>.Continuation?
+        var completeBody: [UInt8]?
     }
 
     let connection: OpaquePointer
@@ -58,25 +61,78 @@ final class Exchange: @unchecked Sendable {
         self.body = RequestBody(limit: bodyLimit, started: started)
     }
 
-    /// Runs `work` in a task. Returns its reply if it is already there (queue it now); otherwise
-    /// the connection is suspended and `nil` returned (a later access call gets the reply).
-    func run(_ work: @escaping @Sendable () async -> Reply) -> Reply? {
+    /// Starts `work` in a task, while the request body (if any) may still be arriving.
+    func start(_ work: @escaping @Sendable () async -> Reply) {
         state.withLock { $0.phase = .running(nil) }
         let task = Task { self.complete(with: await work()) }
-        return state.withLock { state in
+        state.withLock { state in
+            if case .running = state.phase { state.phase = .running(task) }
+        }
+    }
+
+    /// What the access call after the upload does: queue the reply if it is there, else suspend
+    /// the connection until `complete` resumes it.
+    enum Next {
+        case reply(Reply)
+        case suspended
+        /// Already answered (a refusal), or nothing was started.
+        case nothing
+    }
+
+    func replyOrSuspend() -> Next {
+        state.withLock { state in
+            state.awaitingCall = false
             switch state.phase {
             case .ready(let reply):
                 state.phase = .queued
-                return reply
+                return .reply(reply)
             case .running:
-                state.phase = .running(task)
                 state.suspended = true
                 MHD_suspend_connection(connection)
-                return nil
+                return .suspended
             case .reading, .queued:
-                return nil
+                return .nothing
             }
         }
+    }
+
+    // MARK: The request body, streamed to the handler as it arrives
+
+    /// The body the handler reads, fed by `receiveBody` and ended by `endBody` or `failBody`.
+    func makeBody(length: HTTPBody.Length) -> HTTPBody {
+        let (stream, continuation) = AsyncThrowingStream<ArraySlice<UInt8>, any Error>.makeStream()
+        state.withLock { $0.bodyContinuation = continuation }
+        return HTTPBody(stream, length: length, iterationBehavior: .single)
+    }
+
+    func receiveBody(_ chunk: UnsafeRawBufferPointer) {
+        let continuation = state.withLock { $0.bodyContinuation }
+        continuation?.yield(ArraySlice(chunk))
+    }
+
+    /// The upload is complete: `bytes` (all of it, within the limit) stay readable for error
+    /// details, and the handler's body ends.
+    func endBody(_ bytes: [UInt8]) {
+        let continuation = state.withLock { state in
+            state.completeBody = bytes
+            defer { state.bodyContinuation = nil }
+            return state.bodyContinuation
+        }
+        continuation?.finish()
+    }
+
+    /// The upload went over the limit, or the request is gone: the handler's body fails.
+    func failBody(_ error: any Error) {
+        let continuation = state.withLock { state in
+            defer { state.bodyContinuation = nil }
+            return state.bodyContinuation
+        }
+        continuation?.finish(throwing: error)
+    }
+
+    /// The whole request body once the upload has completed; nil before (or without a body).
+    var completeBody: [UInt8]? {
+        state.withLock { $0.completeBody }
     }
 
     /// Stores the answer unless one is there already (shutdown may answer first).
@@ -90,16 +146,6 @@ final class Exchange: @unchecked Sendable {
             return true
         }
         if resume { MHD_resume_connection(connection) }
-    }
-
-    /// On an access call: the reply waiting to be queued, if any.
-    func takeReply() -> Reply? {
-        state.withLock { state in
-            state.awaitingCall = false
-            guard case .ready(let reply) = state.phase else { return nil }
-            state.phase = .queued
-            return reply
-        }
     }
 
     /// Marks the request answered by the transport itself.
@@ -127,8 +173,10 @@ final class Exchange: @unchecked Sendable {
         state.withLock { $0.stream }?.finish()
     }
 
-    /// For shutdown and for requests that are gone: cancels the handler and ends a streamed body.
+    /// For shutdown and for requests that are gone: cancels the handler, fails a request body
+    /// still arriving and ends a streamed response body.
     func cancel() {
+        failBody(CancellationError())
         let (task, stream) = state.withLock { state -> (Task<Void, Never>?, ResponseStream?) in
             if case .running(let task) = state.phase { return (task, state.stream) }
             return (nil, state.stream)

@@ -165,6 +165,31 @@ extension TransportTests {
             #expect(chunked.body == bytes)
         }
 
+        @Test("the handler reads the request body as it arrives: the first chunk before the client has sent the rest")
+        func bodyStreamsIn() async throws {
+            let firstChunk = Locked<[UInt8]?>(nil)
+            let server = try TransportTestServer(configuration: .init(bodyLimit: 1024), routes: [(.post, "/stream-in", { _, body, _ in
+                var total = 0
+                for try await chunk in body! {
+                    if firstChunk.withLock({ $0 == nil }) { firstChunk.withLock { $0 = Array(chunk) } }
+                    total += chunk.count
+                }
+                return TransportTestServer.text("\(total)")
+            })])
+            defer { server.stop() }
+            let connection = try HTTPTestConnection(port: server.port)
+            connection.write("POST /stream-in HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n")
+            connection.write("5\r\nhello\r\n")
+            // The rest is not sent until the handler has seen the first chunk.
+            try await waitUntil("the handler read the first chunk") { firstChunk.withLock { $0 } == Array("hello".utf8) }
+            let answer = try await offPool {
+                connection.write("6\r\n world\r\n0\r\n\r\n")
+                return try HTTPTestResponse(parsing: connection.receiveUntilClosed())
+            }
+            #expect(answer.status == 200)
+            #expect(answer.text == "11")
+        }
+
         @Test("a request without a body gives the handler nil; an empty declared body is empty")
         func noBody() async throws {
             let server = try TransportTestServer()
