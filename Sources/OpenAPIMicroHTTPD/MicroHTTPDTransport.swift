@@ -84,11 +84,13 @@ public final class MicroHTTPDTransport: ServerTransport, @unchecked Sendable {
     /// Answers new requests 503, ends streamed responses, waits up to the grace period for
     /// handlers in flight, then stops libmicrohttpd, which frees the port. Safe to call more than once.
     public func shutdown() async {
+        // On a thread of its own: `stop` polls and sleeps for up to the grace period, which on a
+        // Dispatch worker would hold one of the threads Swift's concurrency runs on.
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
+            Thread {
                 self.stop(grace: self.configuration.shutdownGracePeriod)
                 continuation.resume()
-            }
+            }.start()
         }
     }
 
