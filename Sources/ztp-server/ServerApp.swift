@@ -57,9 +57,12 @@ struct ServerApp {
     }
 
     func run() async throws {
+        // Shut down in reverse order: the ZTP listener drains first while the management API
+        // still answers (`/readyz` says 503, `/v1/events` subscribers see `server.draining` and
+        // each session's close), then the API stops.
         let group = ServiceGroup(configuration: .init(services: [
-            .init(service: listener),
             .init(service: management),
+            .init(service: listener),
         ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -49,6 +49,21 @@ extension ManagementAPITests {
             #expect(resumed.next { $0.type == "session.closed" } != nil)
         }
 
+        @Test("on SIGTERM a subscriber sees the drain and every session's SERVER_SHUTDOWN before its stream ends")
+        func drainEvents() async throws {
+            let server = try await ManagementAPIServer()
+            let client = try await server.connect(token: try #require(try await server.issueToken(clientID: "dora")["token"].string))
+            let subscriber = try EventStreamClient(port: server.httpPort, key: ManagementAPIServer.adminKey)
+            #expect(subscriber.next { $0.type == "session.opened" } != nil)
+            #expect(server.stop() == 0)
+            let draining = try #require(subscriber.next { $0.type == "server.draining" })
+            #expect(draining.data["count"].int == 1)
+            let closed = try #require(subscriber.next { $0.type == "session.closed" })
+            #expect(closed.data["code"].string == "SERVER_SHUTDOWN")
+            #expect(subscriber.hasEnded(), "the stream ends cleanly once the API stops")
+            #expect(await client.closed().code == .closedByServer(.serverShutdown))
+        }
+
         @Test("subscribers are capped (503 past 16); a subscriber that leaves frees its place; no key is 401")
         func subscriberCap() async throws {
             let server = try await ManagementAPIServer()
