@@ -177,8 +177,12 @@ final class DaemonCore: Sendable {
             if let problem = ProblemResponse.clientError(for: error, requestBody: body == nil ? nil : requestBytes() ?? []) {
                 return problemReply(problem)
             }
-            logger.error("handler failed", metadata: ["request": "\(request.method) \(context.routeTemplate)",
-                                                      "error": "\(ProblemResponse.logDescription(of: error))"])
+            // A handler cancelled on purpose (body over the limit, client gone, shutdown) is no
+            // failure of ours; nobody reads its answer either.
+            let cancelled = Task.isCancelled
+            logger.log(level: cancelled ? .debug : .error, cancelled ? "handler cancelled" : "handler failed",
+                       metadata: ["request": "\(request.method) \(context.routeTemplate)",
+                                  "error": "\(ProblemResponse.logDescription(of: error))"])
             return problemReply(.internal())
         }
     }
