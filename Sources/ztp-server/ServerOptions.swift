@@ -69,6 +69,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Chat deliveries one sender may have in flight (env ZTP_CHAT_DELIVERIES_PER_SENDER, default 4096)")
     var chatDeliveriesPerSender: Int?
 
+    @Option(help: "Chat bytes held for one session behind its window before SLOW_CONSUMER, at least 1048576 (env ZTP_QUEUED_BYTES_LIMIT, default 1048576)")
+    var queuedBytesLimit: Int?
+
     @Option(help: "Audit log rows kept at most; the oldest go first (env ZTP_AUDIT_MAX_ROWS, default 100000)")
     var auditMaxRows: Int?
 
@@ -135,6 +138,7 @@ struct ServerOptions: ParsableArguments {
         configuration.maxSessionsPerClient = try number(maxSessionsPerClient, "ZTP_MAX_SESSIONS_PER_CLIENT", 64)
         configuration.clientHelloTimeout = try number(clientHelloTimeout, "ZTP_CLIENT_HELLO_TIMEOUT", 2)
         configuration.chatDeliveriesPerSender = try number(chatDeliveriesPerSender, "ZTP_CHAT_DELIVERIES_PER_SENDER", 4096)
+        configuration.queuedBytesLimit = try number(queuedBytesLimit, "ZTP_QUEUED_BYTES_LIMIT", 1 << 20)
         let defaults = FloodBudgets()
         configuration.floodBudgets.pings = try budget(pingBudget, "ZTP_PING_BUDGET", defaults.pings)
         configuration.floodBudgets.emptyData = try budget(emptyDataBudget, "ZTP_EMPTY_DATA_BUDGET", defaults.emptyData)

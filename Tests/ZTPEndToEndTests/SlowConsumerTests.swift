@@ -7,9 +7,13 @@ import ZTPCore
 /// with SLOW_CONSUMER and stops counting it, while everyone else keeps getting chat promptly.
 @Suite("Slow consumers")
 struct SlowConsumerTests {
-    @Test("a chat recipient that never reads is closed SLOW_CONSUMER while others keep getting chat")
-    func slowConsumerClosedOthersCarryOn() async throws {
-        try await withServer(ServerProcess.quickTimeouts + ["--stream-window", "65536"]) { server in
+    /// The default queue bound (1 MiB, section 8's lower bound) and a larger one from
+    /// `--queued-bytes-limit`, with the least number of 60-kB messages each must hold.
+    @Test("a chat recipient that never reads is closed SLOW_CONSUMER while others keep getting chat",
+          arguments: [(limit: nil, leastHeld: 17), (limit: 2 << 20, leastHeld: 34)] as [(limit: Int?, leastHeld: Int)])
+    func slowConsumerClosedOthersCarryOn(bound: (limit: Int?, leastHeld: Int)) async throws {
+        let limit = bound.limit.map { ["--queued-bytes-limit", "\($0)"] } ?? []
+        try await withServer(ServerProcess.quickTimeouts + ["--stream-window", "65536"] + limit) { server in
             let sender = try await Participant.join(server, "sender")
             let fast = try await Participant.join(server, "fast")
             // Opens chat but never reads it: no credit goes back to the server.
@@ -22,7 +26,7 @@ struct SlowConsumerTests {
             let body = String(repeating: "z", count: 60_000)
             var counts: [String] = []
             var firstUncounted: Int?
-            for index in 0..<40 {
+            for index in 0..<60 {
                 let reply = try await sender.say("\(index) \(body)")
                 counts.append(reply)
                 // The fast reader gets every message, in order, as it is sent.
@@ -32,8 +36,9 @@ struct SlowConsumerTests {
                 if let firstUncounted, index >= firstUncounted + 3 { break }
             }
             let cutAt = try #require(firstUncounted, "the silent reader was never dropped: \(counts.prefix(3))...")
-            // 64 KiB window + at least 1 MiB queued before the cut (section 8's lower bound).
-            #expect(cutAt >= 17, "cut off after only \(cutAt) messages of 60 kB")
+            // One 64 KiB window in flight plus the queue bound before the cut.
+            #expect(cutAt >= bound.leastHeld, "cut off after only \(cutAt) messages of 60 kB")
+            #expect(cutAt <= bound.leastHeld + 3, "held \(cutAt) messages of 60 kB, beyond the bound")
             #expect(counts[..<cutAt].allSatisfy { $0 == "ok: delivered to 2" }, "\(counts)")
             #expect(counts[cutAt...].allSatisfy { $0 == "ok: delivered to 1" }, "\(counts)")
 
@@ -68,11 +73,11 @@ struct SlowConsumerTests {
 
             // 40 messages of 1 kB: ten times the window, far below the queue bound.
             let body = String(repeating: "q", count: 1_000)
-            for index in 0..<40 {
+            for index in 0..<60 {
                 #expect(try await sender.say("\(index) \(body)") == "ok: delivered to 1")
             }
             let reader = Inbox.reading(readerChat)
-            for index in 0..<40 {
+            for index in 0..<60 {
                 #expect(try await reader.next() == "sender: \(index) \(body)")
             }
         }
