@@ -126,17 +126,9 @@ struct TransportTestServer {
     }
 }
 
-/// Runs blocking socket work on a thread of its own: the test's blocking reads must not take
-/// the cooperative threads the transport's handler tasks need (two on a two-core machine).
-func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
-    }
-}
-
 /// Polls `condition` for up to `seconds`: the daemon frees contexts on its own threads.
 func waitUntil(seconds: Int = 5, _ what: String = "condition", _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(seconds)
+    let deadline = ContinuousClock.now + TestTime.scaled(.seconds(seconds))
     while !condition() {
         guard ContinuousClock.now < deadline else {
             throw HTTPTestConnection.Failure(description: "\(what) not met within \(seconds) s")

@@ -1,12 +1,14 @@
 import Foundation
 import Glibc
+import ZTPTestSupport
 
 /// A `GET /v1/events` subscriber on a raw socket: sends the request, then decodes the chunked
 /// body and the server-sent events in it as they arrive, so tests see exactly what a browser's
-/// EventSource would.
-final class EventStreamClient {
+/// EventSource would. Its reads block, so each runs on a thread of its own (`offPool`); one
+/// test uses a client at a time.
+final class EventStreamClient: @unchecked Sendable {
     /// One server-sent event; `data` parsed as JSON.
-    struct Event {
+    struct Event: Sendable {
         let id: String?
         let type: String
         let data: ManagementAPIJSON
@@ -24,7 +26,12 @@ final class EventStreamClient {
     /// Comment lines seen (heartbeats).
     private(set) var comments = 0
 
-    init(port: Int, key: String, lastEventID: String? = nil) throws {
+    /// Connects, sends the request and reads the response head.
+    static func connect(port: Int, key: String, lastEventID: String? = nil) async throws -> EventStreamClient {
+        try await offPool { try EventStreamClient(port: port, key: key, lastEventID: lastEventID) }
+    }
+
+    private init(port: Int, key: String, lastEventID: String? = nil) throws {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketFD >= 0 else { throw Failure(description: "socket: errno \(errno)") }
         self.socketFD = socketFD
@@ -35,7 +42,7 @@ final class EventStreamClient {
         address.sin_port = UInt16(port).bigEndian
         inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw Failure(description: "connect: errno \(errno)") }
         var request = "GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(key)\r\nAccept: text/event-stream\r\n"
@@ -64,7 +71,21 @@ final class EventStreamClient {
     }
 
     /// The next event within `seconds`, or nil if none came (or the stream ended).
-    func next(within seconds: Double = 5) -> Event? {
+    func next(within seconds: Double = 5) async -> Event? {
+        await offPool { self.nextBlocking(within: seconds) }
+    }
+
+    /// Events until one matches, within `seconds`; nil if none did.
+    func next(within seconds: Double = 5, where matches: @escaping @Sendable (Event) -> Bool) async -> Event? {
+        await offPool { self.nextBlocking(within: seconds, where: matches) }
+    }
+
+    /// True once the server ended the body (or closed the connection).
+    func hasEnded(within seconds: Double = 5) async -> Bool {
+        await offPool { self.hasEndedBlocking(within: seconds) }
+    }
+
+    private func nextBlocking(within seconds: Double) -> Event? {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
             if let event = takeEvent() { return event }
@@ -73,17 +94,15 @@ final class EventStreamClient {
         }
     }
 
-    /// Events until one matches, within `seconds`; nil if none did.
-    func next(within seconds: Double = 5, where matches: (Event) -> Bool) -> Event? {
+    private func nextBlocking(within seconds: Double, where matches: (Event) -> Bool) -> Event? {
         let deadline = Date().addingTimeInterval(seconds)
-        while let event = next(within: max(0, deadline.timeIntervalSinceNow)) {
+        while let event = nextBlocking(within: max(0, deadline.timeIntervalSinceNow)) {
             if matches(event) { return event }
         }
         return nil
     }
 
-    /// True once the server ended the body (or closed the connection).
-    func hasEnded(within seconds: Double = 5) -> Bool {
+    private func hasEndedBlocking(within seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while !ended, Date() < deadline {
             if !receive() { ended = true }

@@ -19,10 +19,10 @@ extension ManagementAPITests {
                 #expect(error.code == .closedByServer(.authFailed))
             }
             // At once: the failures are gathered for about a second before they are written.
-            #expect(first.stop(removeDirectory: false) == 0)
+            #expect(await first.stop(removeDirectory: false) == 0)
 
             let second = try await ManagementAPIServer(dataDirectory: directory)
-            defer { second.stop(removeDirectory: false) }
+            defer { second.stopInBackground(removeDirectory: false) }
             let events = try await second.getJSON("/v1/audit")["events"].array
             let failures = events.filter { $0["action"].string == "auth.failed" }
             #expect(failures.compactMap { $0["count"].int }.reduce(0, +) == 5, "\(failures.map(\.description))")

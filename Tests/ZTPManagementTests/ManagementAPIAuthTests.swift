@@ -19,7 +19,7 @@ extension ManagementAPITests {
         @Test("every /v1 operation answers 401 with WWW-Authenticate: Bearer and a problem without the key")
         func keyRequired() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let body = Array(#"{"client_id":"mallory","role":"admin"}"#.utf8)
             for (method, target) in Self.protectedOperations {
                 let response = try await server.request(method, target, key: nil,
@@ -40,7 +40,7 @@ extension ManagementAPITests {
         @Test("a wrong key, another scheme or a key with extra bytes is refused; the scheme is case-insensitive")
         func wrongKeyRefused() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let key = ManagementAPIServer.adminKey
             let refused = [
                 "Bearer wrong-key", "Bearer \(key)x", "Bearer \(key.dropLast())", "Bearer ", "Bearer",
@@ -74,14 +74,14 @@ extension ManagementAPITests {
             #expect(mode == 0o600)
             #expect(try await first.request("GET", "/v1/server", key: key).status == 200)
             #expect(try await first.request("GET", "/v1/server").status == 401, "the test key is not in force")
-            first.stop(removeDirectory: false)
+            await first.stop(removeDirectory: false)
             let firstLog = try String(contentsOfFile: first.logFile, encoding: .utf8)
             #expect(!firstLog.contains(key), "stdout is a file here: the key is not printed")
             #expect(firstLog.contains(path), "the log names the file that holds the key")
 
             let second = try await ManagementAPIServer(dataDirectory: directory, adminKeyInEnvironment: false)
             #expect(try await second.request("GET", "/v1/server", key: key).status == 200, "the same key after restart")
-            second.stop(removeDirectory: false)
+            await second.stop(removeDirectory: false)
             let secondLog = try String(contentsOfFile: second.logFile, encoding: .utf8)
             #expect(!secondLog.contains(key))
         }
@@ -93,7 +93,7 @@ extension ManagementAPITests {
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let key = try String(contentsOfFile: directory + "/admin.key", encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            first.stop(removeDirectory: false)
+            await first.stop(removeDirectory: false)
             let printed = first.terminalOutput()
             #expect(printed.contains("admin key (also in \(directory)/admin.key): \(key)"), "printed: \(printed)")
             let stderrLog = try String(contentsOfFile: first.logFile, encoding: .utf8)
@@ -101,14 +101,14 @@ extension ManagementAPITests {
 
             let second = try await ManagementAPIServer(dataDirectory: directory, adminKeyInEnvironment: false,
                                                        stdoutTerminal: true)
-            second.stop(removeDirectory: false)
+            await second.stop(removeDirectory: false)
             #expect(!second.terminalOutput().contains(key), "printed once only")
         }
 
         @Test("health, readiness, metrics, the spec and the dashboard need no key")
         func publicEndpoints() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             for target in ["/healthz", "/readyz", "/metrics", "/openapi.yaml"] {
                 let response = try await server.request("GET", target, key: nil)
                 #expect(response.status == 200, "GET \(target)")

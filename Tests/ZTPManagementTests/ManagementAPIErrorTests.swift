@@ -28,7 +28,7 @@ extension ManagementAPITests {
         @Test("POST /v1/tokens: 400 for bad JSON and bad field values, naming the field")
         func badTokenRequests() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let cases: [(body: String, detail: String)] = [
                 ("{", "not valid JSON"),
                 ("", "request body"),
@@ -62,7 +62,7 @@ extension ManagementAPITests {
         @Test("POST /v1/tokens: 415 unless the body is application/json; a charset parameter is fine")
         func unsupportedMediaType() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let body = Array(#"{"client_id":"alice","role":"user"}"#.utf8)
             for contentType in ["text/plain", "application/x-www-form-urlencoded", "application/jsonx", nil] {
                 let headers = contentType.map { ["Content-Type": $0] } ?? [:]
@@ -77,7 +77,7 @@ extension ManagementAPITests {
         @Test("POST /v1/tokens: 413 for a body over 64 KiB, while exactly 64 KiB is read")
         func bodyTooLarge() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let valid = #"{"client_id":"alice","role":"user"}"#
             let exact = Array((valid + String(repeating: " ", count: 65_536 - valid.utf8.count)).utf8)
             #expect(exact.count == 65_536)
@@ -93,7 +93,7 @@ extension ManagementAPITests {
         @Test("404 for unknown paths and unknown ids")
         func notFound() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             for target in ["/nope", "/v1", "/v1/", "/v1/nope", "/v1/sessions/abc/extra", "/v1/tokens/abc/streams/1",
                            "/healthz/x", "/v2/server", "/v1/sessions/"] {
                 Self.expectProblem(try await server.request("GET", target), 404, "GET \(target)")
@@ -113,7 +113,7 @@ extension ManagementAPITests {
         @Test("405 with Allow for a method a path is not served under")
         func methodNotAllowed() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let id = "0123456789abcdef0123456789abcdef"
             let cases: [(method: String, target: String, allow: String)] = [
                 ("POST", "/healthz", "GET, HEAD"),
@@ -142,7 +142,7 @@ extension ManagementAPITests {
         @Test("409 for revoking a revoked token")
         func conflict() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let jti = try #require(try await server.issueToken(clientID: "alice")["jti"].string)
             #expect(try await server.request("DELETE", "/v1/tokens/\(jti)").status == 204)
             Self.expectProblem(try await server.request("DELETE", "/v1/tokens/\(jti)"), 409, "second revoke", detail: jti)
@@ -151,7 +151,7 @@ extension ManagementAPITests {
         @Test("400 for bad paging of the audit log")
         func badAuditQuery() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             for query in ["limit=0", "limit=1001", "limit=", "offset=-1", "offset=x"] {
                 let name = String(query.prefix { $0 != "=" })
                 Self.expectProblem(try await server.request("GET", "/v1/audit?\(query)"), 400, query, detail: name)
@@ -161,7 +161,7 @@ extension ManagementAPITests {
         @Test("a query name without '=' reads as empty (found by the request-target fuzzer: it was a 500 that logged the admin key)")
         func valuelessQueryName() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let listed = try await server.request("GET", "/v1/tokens?flag")
             #expect(listed.status == 200)
             let limited = try await server.request("GET", "/v1/tokens?limit")

@@ -10,74 +10,75 @@ extension ManagementAPITests {
         @Test("a subscriber sees a client connect, chat and be terminated, as it happens, then resumes with Last-Event-ID")
         func liveEvents() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
-            let subscriber = try EventStreamClient(port: server.httpPort, key: ManagementAPIServer.adminKey)
+            defer { server.stopInBackground() }
+            let subscriber = try await EventStreamClient.connect(port: server.httpPort, key: ManagementAPIServer.adminKey)
             #expect(subscriber.status == 200)
             #expect(subscriber.headers["content-type"] == "text/event-stream")
             #expect(subscriber.headers["cache-control"] == "no-store")
-            let started = try #require(subscriber.next { $0.type == "server.started" }, "held events are replayed to a new subscriber")
+            let started = try #require(await subscriber.next { $0.type == "server.started" }, "held events are replayed to a new subscriber")
             #expect(started.data["detail"].string == "listening on 127.0.0.1:\(server.ztpPort)")
 
             let issued = try await server.issueToken(clientID: "alice", role: "user")
-            let tokenEvent = try #require(subscriber.next { $0.type == "token.issued" && $0.data["client_id"].string == "alice" })
+            let tokenEvent = try #require(await subscriber.next { $0.type == "token.issued" && $0.data["client_id"].string == "alice" })
             #expect(tokenEvent.data["jti"].string == issued["jti"].string)
             #expect(!tokenEvent.data.keys.contains("token"), "the token itself never appears")
 
             let client = try await server.connect(token: try #require(issued["token"].string))
             let chat = try await client.openStream(1)
             try await chat.send("hello")
-            let opened = try #require(subscriber.next { $0.type == "session.opened" })
+            let opened = try #require(await subscriber.next { $0.type == "session.opened" })
             let sessionID = try #require(opened.data["session_id"].string)
             #expect(opened.data["client_id"].string == "alice")
             #expect(opened.data["remote_address"].string?.hasPrefix("127.0.0.1:") == true)
-            let stream = try #require(subscriber.next { $0.type == "stream.opened" })
+            let stream = try #require(await subscriber.next { $0.type == "stream.opened" })
             #expect(stream.data["stream_id"].int == 1 && stream.data["stream_kind"].string == "chat")
 
             #expect(try await server.request("DELETE", "/v1/sessions/\(sessionID)").status == 204)
-            let closed = try #require(subscriber.next { $0.type == "session.closed" })
+            let closed = try #require(await subscriber.next { $0.type == "session.closed" })
             #expect(closed.data["session_id"].string == sessionID)
             #expect(closed.data["code"].string == "TERMINATED")
             #expect(closed.data["reason"].string == "terminated by administrator")
             #expect(await client.closed().code == .closedByServer(.terminated))
 
             // Resuming after the session opened replays exactly what came after it.
-            let resumed = try EventStreamClient(port: server.httpPort, key: ManagementAPIServer.adminKey,
-                                                lastEventID: try #require(opened.id))
-            let first = try #require(resumed.next())
+            let openedEventID = try #require(opened.id)
+            let resumed = try await EventStreamClient.connect(port: server.httpPort, key: ManagementAPIServer.adminKey,
+                                                              lastEventID: openedEventID)
+            let first = try #require(await resumed.next())
             let openedID = try #require(opened.id.flatMap { Int($0) })
             #expect(first.id == String(openedID + 1))
-            #expect(resumed.next { $0.type == "session.closed" } != nil)
+            #expect(await resumed.next { $0.type == "session.closed" } != nil)
         }
 
         @Test("on SIGTERM a subscriber sees the drain and every session's SERVER_SHUTDOWN before its stream ends")
         func drainEvents() async throws {
             let server = try await ManagementAPIServer()
             let client = try await server.connect(token: try #require(try await server.issueToken(clientID: "dora")["token"].string))
-            let subscriber = try EventStreamClient(port: server.httpPort, key: ManagementAPIServer.adminKey)
-            #expect(subscriber.next { $0.type == "session.opened" } != nil)
-            #expect(server.stop() == 0)
-            let draining = try #require(subscriber.next { $0.type == "server.draining" })
+            let subscriber = try await EventStreamClient.connect(port: server.httpPort, key: ManagementAPIServer.adminKey)
+            #expect(await subscriber.next { $0.type == "session.opened" } != nil)
+            #expect(await server.stop() == 0)
+            let draining = try #require(await subscriber.next { $0.type == "server.draining" })
             #expect(draining.data["count"].int == 1)
-            let closed = try #require(subscriber.next { $0.type == "session.closed" })
+            let closed = try #require(await subscriber.next { $0.type == "session.closed" })
             #expect(closed.data["code"].string == "SERVER_SHUTDOWN")
-            #expect(subscriber.hasEnded(), "the stream ends cleanly once the API stops")
+            #expect(await subscriber.hasEnded(), "the stream ends cleanly once the API stops")
             #expect(await client.closed().code == .closedByServer(.serverShutdown))
         }
 
         @Test("subscribers are capped (503 past 16); a subscriber that leaves frees its place; no key is 401")
         func subscriberCap() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             var subscribers: [EventStreamClient] = []
             for _ in 0..<16 {
-                let subscriber = try EventStreamClient(port: server.httpPort, key: ManagementAPIServer.adminKey)
+                let subscriber = try await EventStreamClient.connect(port: server.httpPort, key: ManagementAPIServer.adminKey)
                 #expect(subscriber.status == 200)
                 subscribers.append(subscriber)
             }
-            let refused = try EventStreamClient(port: server.httpPort, key: ManagementAPIServer.adminKey)
+            let refused = try await EventStreamClient.connect(port: server.httpPort, key: ManagementAPIServer.adminKey)
             #expect(refused.status == 503)
             #expect(refused.headers["retry-after"] == "5")
-            #expect(try EventStreamClient(port: server.httpPort, key: "wrong").status == 401)
+            #expect(try await EventStreamClient.connect(port: server.httpPort, key: "wrong").status == 401)
 
             // A subscriber that disconnects is noticed at the next write (an event here) and
             // its place is given back.
@@ -85,7 +86,7 @@ extension ManagementAPITests {
             _ = try await server.issueToken(clientID: "nudge")
             #expect(await managementAPIEventually(10) {
                 _ = try await server.issueToken(clientID: "nudge")
-                return try EventStreamClient(port: server.httpPort, key: ManagementAPIServer.adminKey).status == 200
+                return try await EventStreamClient.connect(port: server.httpPort, key: ManagementAPIServer.adminKey).status == 200
             })
             let metrics = try await server.metrics()
             #expect((metrics.value("ztp_events_subscribers_refused_total") ?? 0) >= 1)
@@ -96,7 +97,7 @@ extension ManagementAPITests {
         @Test("GET /v1/stats has per-second samples with the handshakes and traffic of a session; since= gives the rest")
         func stats() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let token = try #require(try await server.issueToken(clientID: "bob")["token"].string)
             let client = try await server.connect(token: token)
             let control = try await client.openStream(2)

@@ -46,7 +46,7 @@ extension ManagementAPITests {
         @Test("/metrics parses as Prometheus text, has the promised families and no id labels")
         func exposition() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             // Something in every family that only appears once recorded into.
             let issued = try await server.issueToken(clientID: "alice")
             let client = try await server.connect(token: try #require(issued["token"].string))
@@ -93,7 +93,7 @@ extension ManagementAPITests {
         @Test("handshake, frame, byte and HTTP request counters move with traffic")
         func countersMove() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let token = try #require(try await server.issueToken(clientID: "alice")["token"].string)
             let before = try await server.metrics()
             let ok = before.value("ztp_handshakes_total", ["result": "ok"]) ?? 0

@@ -240,9 +240,20 @@ final class ManagementAPIServer: @unchecked Sendable {
     }
 
     /// SIGTERM, then waits for exit (SIGKILL after 10 s); returns the exit status. Removes the
-    /// data directory if this server made it.
+    /// data directory if this server made it. The wait runs on a thread of its own: a blocked
+    /// cooperative thread would stall every other test's tasks meanwhile.
     @discardableResult
-    func stop(removeDirectory: Bool = true) -> Int32 {
+    func stop(removeDirectory: Bool = true) async -> Int32 {
+        await offPool { self.stopWaiting(removeDirectory: removeDirectory) }
+    }
+
+    /// For `defer`: SIGTERM now; a thread of its own waits for the exit and removes the
+    /// data directory.
+    func stopInBackground(removeDirectory: Bool = true) {
+        Thread.detachNewThread { _ = self.stopWaiting(removeDirectory: removeDirectory) }
+    }
+
+    private func stopWaiting(removeDirectory: Bool) -> Int32 {
         if process.isRunning {
             process.terminate()
             let deadline = Date().addingTimeInterval(10)

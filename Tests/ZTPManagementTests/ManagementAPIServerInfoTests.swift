@@ -10,7 +10,7 @@ extension ManagementAPITests {
         @Test("GET /v1/server: the public key equals DATA_DIR/server.pub; addresses, fingerprint and limits")
         func server() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let info = try await server.getJSON("/v1/server")
             #expect(info.keys == ["version", "protocol", "started_at", "uptime_seconds", "ztp_listen", "http_listen",
                                   "server_public_key", "fingerprint", "sessions", "limits"])
@@ -44,7 +44,7 @@ extension ManagementAPITests {
         @Test("GET /v1/roles: the policy in force, sorted by role")
         func roles() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let roles = try await server.getJSON("/v1/roles")["roles"].array
             #expect(roles.map { $0["name"].string } == ["admin", "observer", "user"])
             #expect(roles.map { $0["streams"].array.compactMap(\.int) } == [[1, 2], [2], [1, 2]])
@@ -55,7 +55,7 @@ extension ManagementAPITests {
         @Test("GET /v1/audit: issued, revoked, terminated and failed authentication, newest first, paged")
         func audit() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let issued = try await server.issueToken(clientID: "alice")
             let token = try #require(issued["token"].string)
             let client = try await server.connect(token: token)
@@ -100,7 +100,7 @@ extension ManagementAPITests {
         @Test("healthz and readyz answer 200; openapi.yaml is this package's file")
         func healthAndSpec() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let health = try await server.request("GET", "/healthz", key: nil)
             #expect(health.status == 200)
             #expect(health.headers["content-type"] == "application/json; charset=utf-8")
@@ -124,9 +124,7 @@ extension ManagementAPITests {
         func gracefulStop() async throws {
             let server = try await ManagementAPIServer()
             let client = try await server.connect(token: try #require(try await server.issueToken(clientID: "alice")["token"].string))
-            let status = await withCheckedContinuation { continuation in
-                DispatchQueue.global().async { continuation.resume(returning: server.stop()) }
-            }
+            let status = await server.stop()
             #expect(status == 0)
             let reason = try await managementAPIWithin(5, "the session to end") { await client.closed() }
             #expect(reason.code == .closedByServer(.serverShutdown))

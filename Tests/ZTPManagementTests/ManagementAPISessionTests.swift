@@ -20,7 +20,7 @@ extension ManagementAPITests {
         @Test("a token issued over HTTP lets a real client in; its session is listed with live counters and streams")
         func issuedTokenSessionListed() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let issued = try await server.issueToken(clientID: "alice", role: "user")
             #expect(issued.keys == ["token", "jti", "client_id", "role", "issued_at", "expires_at"])
             let jti = try #require(issued["jti"].string)
@@ -97,7 +97,7 @@ extension ManagementAPITests {
         @Test("DELETE /v1/sessions/{id} answers 204 and the client receives CLOSE(TERMINATED)")
         func terminateSession() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let issued = try await server.issueToken(clientID: "bob", role: "observer")
             let client = try await server.connect(token: try #require(issued["token"].string))
             let id = client.sessionID
@@ -124,7 +124,7 @@ extension ManagementAPITests {
         @Test("DELETE of a stream answers 204 and closes only that stream, with TERMINATED")
         func closeStream() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let issued = try await server.issueToken(clientID: "carol", role: "user")
             let client = try await server.connect(token: try #require(issued["token"].string))
             let chat = try await client.openStream(1)
@@ -168,7 +168,7 @@ extension ManagementAPITests {
         @Test("sessions filter by client_id and role, sort by each key both ways, and page")
         func listingFiltersSortsPages() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             // alice: streams 1 and 2 and a large echo; bob: stream 2; carol (observer): none.
             var clients: [String: ZTPClient] = [:]
             for (name, role) in [("alice", "user"), ("bob", "user"), ("carol", "observer")] {

@@ -12,7 +12,7 @@ extension ManagementAPITests {
         @Test("POST /v1/tokens answers 201 with the token once; the listing shows metadata only")
         func issue() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let issued = try await server.issueToken(clientID: "svc.worker-1@example", role: "admin", ttl: 120)
             #expect(issued["client_id"].string == "svc.worker-1@example")
             #expect(issued["role"].string == "admin")
@@ -52,7 +52,7 @@ extension ManagementAPITests {
         @Test("revoking a token closes its live session with TOKEN_REVOKED; later handshakes get TOKEN_REVOKED; again is 409")
         func revoke() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             let issued = try await server.issueToken(clientID: "dave", role: "user")
             let jti = try #require(issued["jti"].string)
             let token = try #require(issued["token"].string)
@@ -118,7 +118,7 @@ extension ManagementAPITests {
             #expect(!first.isRunning)
 
             let second = try await ManagementAPIServer(dataDirectory: directory)
-            defer { second.stop(removeDirectory: false) }
+            defer { second.stopInBackground(removeDirectory: false) }
             #expect(try second.publicKeyHex == (try first.publicKeyHex), "the same identity after restart")
             let list = try await second.getJSON("/v1/tokens")
             #expect(list["total"].int == 2)
@@ -142,7 +142,7 @@ extension ManagementAPITests {
         @Test("tokens filter by client_id and state and page, newest first")
         func listing() async throws {
             let server = try await ManagementAPIServer()
-            defer { server.stop() }
+            defer { server.stopInBackground() }
             var alice: [String] = []
             for _ in 0..<5 { alice.append(try #require(try await server.issueToken(clientID: "alice")["jti"].string)) }
             var bob: [String] = []

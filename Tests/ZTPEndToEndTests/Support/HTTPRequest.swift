@@ -10,7 +10,7 @@ struct HTTPExchange {
         let connection = try await RawConnection.connect(port: port)
         var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         if let bearer { request += "Authorization: Bearer \(bearer)\r\n" }
-        if let json { request += "Content-Type: application/json\r\n" }
+        if json != nil { request += "Content-Type: application/json\r\n" }
         request += "Content-Length: \((json ?? "").utf8.count)\r\n\r\n" + (json ?? "")
         try await connection.send(Array(request.utf8))
         guard await connection.waitForClose(within: TestTime.scaled(.seconds(10))) else {
