@@ -19,10 +19,12 @@ struct PostgresStoreTests {
     @Test("a token issued, used and revoked on one server is known, revoked, to a second server and after a restart",
           .enabled(if: enabled, "PostgreSQL is not installed (make setup-test installs it)"))
     func sharedAcrossProcesses() async throws {
-        let cluster = try PostgresTestCluster.shared()
+        // Starting the cluster and making a database wait on child processes: off the pool.
+        let cluster = try await offPool { try PostgresTestCluster.shared() }
+        let database = try await offPool { try cluster.makeDatabase() }
         // A password the trust-auth cluster ignores: it must show in no log.
         let password = "pw-\(UUID().uuidString)"
-        let url = cluster.url(database: try cluster.makeDatabase())
+        let url = cluster.url(database: database)
             .replacingOccurrences(of: "://\(cluster.user)@", with: "://\(cluster.user):\(password)@")
         let arguments = ServerProcess.quickTimeouts + ["--database", url, "--no-demo-token"]
         let secrets = try TestPaths.makeTemporaryDirectory(prefix: "ztp-e2e-pg-secrets")
