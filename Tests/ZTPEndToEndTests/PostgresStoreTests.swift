@@ -30,7 +30,7 @@ struct PostgresStoreTests {
         let secrets = try TestPaths.makeTemporaryDirectory(prefix: "ztp-e2e-pg-secrets")
         defer { try? FileManager.default.removeItem(at: secrets) }
 
-        let (revoked, kept) = try await withServer(arguments) { first in
+        let (revoked, kept, offline) = try await withServer(arguments) { first in
             let admin = try AdminAPI(first)
             let revoked = try await admin.issue(client: "pg-alice")
             let kept = try await admin.issue(client: "pg-bob")
@@ -42,10 +42,18 @@ struct PostgresStoreTests {
             #expect(!FileManager.default.fileExists(atPath: first.file("ztp.sqlite").path))
             #expect(!first.log.contains(password), "the server logged the database password")
             #expect(first.log.contains("postgres://\(cluster.user):***@"), "the server did not log where its store is")
+            // `token issue` on the command line records into the same database.
+            let issued = try await ChildProcess.run(try TestPaths.serverBinary(), [
+                "token", "issue", "--client", "pg-carol", "--role", "user", "--ttl", "600",
+                "--data-dir", first.dataDirectory.path, "--database", url,
+            ])
+            #expect(issued.status == 0, "token issue: \(issued.stderr)")
+            #expect(!(issued.stdout + issued.stderr).contains(password))
+            let offline = try TokenFailureTests.tokenID(issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
             for name in Self.sharedFiles {
                 try FileManager.default.copyItem(at: first.file(name), to: secrets.appendingPathComponent(name))
             }
-            return (revoked, kept)
+            return (revoked, kept, offline)
         }
 
         // The first server again (its identity and secret, a fresh working directory: nothing
@@ -75,6 +83,9 @@ struct PostgresStoreTests {
                     #expect(record.status == 200, "\(name): \(record.body)")
                     #expect(record.body.contains(#""state":"revoked""#), "\(name): \(record.body)")
                     #expect(!server.log.contains(password), "\(name) logged the database password")
+                    let listed = try await HTTPExchange.send("GET", "/v1/tokens/\(offline)", port: server.httpPort,
+                                                             bearer: admin.key)
+                    #expect(listed.status == 200 && listed.body.contains("pg-carol"), "\(name): \(listed.body)")
                 }
             }
         }

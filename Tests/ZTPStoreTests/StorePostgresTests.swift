@@ -93,6 +93,37 @@ struct StorePostgresTests {
         }
     }
 
+    @Test("a store dropped without close closes its connections (the command line does this)", arguments: Backend.postgresOnly)
+    func droppedWithoutClose(backend: Backend) throws {
+        try withDatabase(backend) { database in
+            let before = try Self.sessions(on: database)
+            do {
+                // Not through `database.open()`, which would close it at the end.
+                let store = try Store.open(database.location)
+                try store.recordIssued(Fixtures.token("dropped", issued: 0))
+            }
+            // The connection ends on the server side shortly after the store is gone.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try Self.sessions(on: database) > before, ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            #expect(try Self.sessions(on: database) == before)
+            #expect(try database.open().token(jti: "dropped") != nil)
+        }
+    }
+
+    /// Server sessions connected to the test's database, not counting the one asking.
+    static func sessions(on database: TestDatabase) throws -> Int {
+        guard case .postgres(let url) = database.location else { return 0 }
+        let probe = try Store.open(database.location)
+        defer { try? probe.close() }
+        return try connections(of: probe).withConnection { session in
+            try session.query("""
+                SELECT COUNT(*) FROM pg_stat_activity WHERE datname = \(url.database) AND pid <> pg_backend_pid()
+                """).first?.decode(Int.self) ?? 0
+        }
+    }
+
     static func connections(of store: Store) throws -> PostgresConnections {
         try #require(store.backend as? PostgresBackend).connections
     }

@@ -36,8 +36,21 @@ final class PostgresConnections: @unchecked Sendable {
     }
 
     deinit {
-        // The connections' channels close with their loop.
-        group.shutdownGracefully { _ in }
+        // A store dropped without `close()` (the command line's): each connection is closed
+        // (PostgresNIO asserts that it is) and kept alive until it is, then the loop stops,
+        // from a thread that is not the loop's own. After `close()` all of that is done.
+        guard !closed else { return }
+        let group = group
+        guard !idle.isEmpty else {
+            group.shutdownGracefully { _ in }
+            return
+        }
+        let closing = idle.map { connection in
+            connection.close().always { _ in withExtendedLifetime(connection) {} }
+        }
+        EventLoopFuture.andAllComplete(closing, on: group.next()).whenComplete { _ in
+            DispatchQueue.global().async { group.shutdownGracefully { _ in } }
+        }
     }
 
     /// Runs `body` with a connection of its own.
@@ -119,7 +132,9 @@ final class PostgresConnections: @unchecked Sendable {
             idle.append(connection)
             return nil
         }
-        if let stale, !stale.isClosed { let _: EventLoopFuture<Void> = stale.close() }
+        if let stale, !stale.isClosed {
+            stale.close().whenComplete { _ in withExtendedLifetime(stale) {} }
+        }
     }
 }
 
