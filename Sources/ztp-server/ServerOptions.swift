@@ -15,6 +15,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Data directory (env ZTP_DATA_DIR, default ./ztp-data)")
     var dataDir: String?
 
+    @Option(help: "Database URL postgres://user[:password]@host[:port]/db[?sslmode=disable] (env ZTP_DATABASE_URL, default the SQLite file DATA_DIR/ztp.sqlite)")
+    var database: String?
+
     @Option(help: "Seconds for a client to finish its handshake (env ZTP_HANDSHAKE_TIMEOUT, default 10)")
     var handshakeTimeout: Double?
 
@@ -35,9 +38,6 @@ struct ServerOptions: ParsableArguments {
 
     @Option(help: "Connections in their handshake at most (env ZTP_MAX_HANDSHAKES, default 1024)")
     var maxHandshakes: Int?
-
-    @Option(help: "Database URL postgres://user[:password]@host[:port]/db[?sslmode=disable] (env ZTP_DATABASE_URL, default the SQLite file DATA_DIR/ztp.sqlite)")
-    var database: String?
 
     @Option(help: "Handshakes in progress from one address, under load (env ZTP_MAX_HANDSHAKES_PER_ADDRESS, default 8)")
     var maxHandshakesPerAddress: Int?
