@@ -28,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        // glibc's <malloc.h> (mallopt), which the Glibc module leaves out.
+        .systemLibrary(name: "CMalloc"),
 
         // The protocol, sans-IO: bytes and time in, frames and decisions out. libsodium for all
         // crypto but the record layer's AEAD, which is libcrypto's.
@@ -88,7 +90,7 @@ let package = Package(
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         .executableTarget(name: "ztp-server", dependencies: [
-            "ZTPServer", "ZTPManagement", "ZTPStore", "ZTPCore",
+            "ZTPServer", "ZTPManagement", "ZTPStore", "ZTPCore", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -4,7 +4,10 @@
 
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?=
-FUZZ_BUILD = ZTP_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz \
+# release for the long runs; CI's 60-s smoke builds debug, which compiles in a fraction of the
+# time (the instrumented release build of the generator's and SwiftNIO's code takes longest).
+FUZZ_CONFIG ?= release
+FUZZ_BUILD = ZTP_FUZZ=1 $(SWIFT) build -c $(FUZZ_CONFIG) --scratch-path .build-fuzz \
 	-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -enable-testing
 
 .PHONY: fuzz fuzz-build fuzz-seeds
@@ -16,9 +19,9 @@ fuzz-build: setup
 
 ## fuzz: each target for FUZZ_SECONDS (default 600), corpus merged into Fuzz/Corpus.
 fuzz: fuzz-build
-	bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_BIN=.build-fuzz/$(FUZZ_CONFIG) bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 ## fuzz-seeds: regenerate the seed inputs from in-memory sessions and the test vectors' shapes.
 fuzz-seeds: fuzz-build
-	.build-fuzz/release/ztp-fuzz-core seeds Fuzz/Corpus
-	.build-fuzz/release/ztp-fuzz-management seeds Fuzz/Corpus
+	.build-fuzz/$(FUZZ_CONFIG)/ztp-fuzz-core seeds Fuzz/Corpus
+	.build-fuzz/$(FUZZ_CONFIG)/ztp-fuzz-management seeds Fuzz/Corpus

@@ -14,7 +14,9 @@ test-tsan: build setup-test
 	ZTP_TEST_TIME_SCALE=4 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/Tests/tsan.supp" \
 	  $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan < /dev/null
 
-## soak: SOAK_SESSIONS sessions churning for SOAK_SECONDS against the release ztp-server.
-soak: bench-build
-	.build/release/ztp-bench soak --seconds $(SOAK_SECONDS) --sessions $(SOAK_SESSIONS) \
-	  --svg $(SOAK_SVG) --json .build/soak.json
+## soak: SOAK_SESSIONS sessions churning for SOAK_SECONDS against the ztp-server of SOAK_BUILD
+## (release by default; CI's smoke run uses the debug build `make test` made), as a normal user.
+SOAK_BUILD ?= release
+soak: setup-test
+	$(if $(filter release,$(SOAK_BUILD)),$(MAKE) bench-build)
+	bash scripts/soak.sh .build/$(SOAK_BUILD) $(SOAK_SECONDS) $(SOAK_SESSIONS) $(SOAK_SVG) .build/soak.json

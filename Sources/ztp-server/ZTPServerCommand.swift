@@ -21,6 +21,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: ServerOptions
 
     func run() async throws {
+        MemoryTuning.apply()
         let configuration = try options.serverConfiguration()
         let httpAddress = try options.httpAddress
         let auditRowCap = try options.auditRowCap()

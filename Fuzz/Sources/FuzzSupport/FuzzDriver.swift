@@ -127,6 +127,16 @@ public func invariant(_ condition: @autoclosure () -> Bool, _ message: @autoclos
     }
 }
 
+/// Whether two byte sequences are equal, by `memcmp`: the fuzz build traces every comparison
+/// of an element-wise loop, which made such checks most of a target's time.
+public func sameBytes(_ a: some ContiguousBytes, _ b: some ContiguousBytes) -> Bool {
+    a.withUnsafeBytes { a in
+        b.withUnsafeBytes { b in
+            a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+        }
+    }
+}
+
 /// Reads an input front to back: a few control bytes, then the rest.
 public struct FuzzInput {
     private let bytes: UnsafeRawBufferPointer

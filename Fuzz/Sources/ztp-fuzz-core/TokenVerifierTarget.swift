@@ -13,7 +13,7 @@ import ZTPCore
 /// under the secret (checked here independently) and the same token under another secret is
 /// refused; an accepted token's subject is a valid client id, its role known, its id not
 /// revoked, `now < exp` and `iat <= now + 60`; a refusal names a code a token can fail with
-/// and its reason never quotes the token.
+/// and its reason is one of the verifier's fixed texts, so it never quotes the token.
 let tokenVerifierTarget = FuzzTarget(name: "token-verifier", seeds: tokenSeeds, run: { data in
     var input = FuzzInput(data)
     let mode = input.byte() % 3
@@ -47,26 +47,45 @@ let tokenVerifierTarget = FuzzTarget(name: "token-verifier", seeds: tokenSeeds, 
     case .failure(let failure):
         invariant([CloseCode.authFailed, .tokenExpired, .unknownRole, .tokenRevoked].contains(failure.code),
                   "refused with \(failure.code)")
-        if token.count >= 12 {
-            invariant(!failure.reason.utf8.elementsEqual(token) && !failure.reason.contains(String(decoding: token, as: UTF8.self)),
-                      "the refusal quotes the token")
-        }
+        // Fixed texts only: a reason built from the input could quote the token (a fuzzer finds
+        // tokens that equal a fixed text, so "does not contain the token" would be wrong).
+        invariant(fixedReasons.contains(failure.reason), "refusal reason '\(failure.reason)' is not a fixed text")
     }
 })
 
 private let verifier = Fixtures.verifier()
+private let fixedReasons: Set = [
+    "token too long", "malformed token", "bad signature", "malformed token header", "unsupported alg",
+    "malformed token claims", "bad client id", "token expired", "token issued in the future", "unknown role",
+    "token revoked",
+]
 private let otherVerifier = Fixtures.verifier(secret: SecretBytes([UInt8](repeating: 0x5B, count: 32)))
 
 private func sign(header: [UInt8], claims: [UInt8]) -> [UInt8] {
-    let signing = Array((base64URLEncode(header) + "." + base64URLEncode(claims)).utf8)
-    return signing + Array(".".utf8) + Array(base64URLEncode(HMACSHA256.authenticate(signing, key: Fixtures.tokenSecret)).utf8)
+    let signing = base64URLEncode(header) + [UInt8(ascii: ".")] + base64URLEncode(claims)
+    return signing + [UInt8(ascii: ".")] + base64URLEncode(HMACSHA256.authenticate(signing, key: Fixtures.tokenSecret))
 }
 
-private func base64URLEncode(_ bytes: [UInt8]) -> String {
-    Data(bytes).base64EncodedString()
-        .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        .replacingOccurrences(of: "=", with: "")
+/// base64url without padding, on bytes: Foundation's encoder and three string replacements
+/// per input were a third of this target's time.
+private func base64URLEncode(_ bytes: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity((bytes.count * 4 + 2) / 3)
+    var index = 0
+    while index < bytes.count {
+        let count = min(3, bytes.count - index)
+        var group = UInt32(bytes[index]) << 16
+        if count > 1 { group |= UInt32(bytes[index + 1]) << 8 }
+        if count > 2 { group |= UInt32(bytes[index + 2]) }
+        for position in 0...count {
+            out.append(base64URLAlphabet[Int(group >> (18 - 6 * UInt32(position)) & 63)])
+        }
+        index += 3
+    }
+    return out
 }
+
+private let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
 private func base64URLDecode(_ text: some Collection<UInt8>) -> [UInt8]? {
     var standard = String(decoding: text, as: UTF8.self)

@@ -29,7 +29,8 @@ public struct FrameDecoder: Sendable {
 
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         compact()
-        buffer.append(contentsOf: bytes)
+        // Typed, the append is one copy of the block; from a raw buffer it is a loop per byte.
+        bytes.withMemoryRebound(to: UInt8.self) { buffer.append(contentsOf: $0) }
     }
 
     public mutating func append(_ bytes: [UInt8]) {
