@@ -77,8 +77,10 @@ public final class PostgresTestCluster: Sendable {
     private static func start() throws -> PostgresTestCluster {
         guard let bin = binDirectory else { throw PostgresTestFailure("PostgreSQL is not installed") }
         let began = ContinuousClock.now
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ztp-pg-\(UUID().uuidString)").path
+        stopOrphans(bin: bin)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(folderPrefix)\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "\(getpid())\n".write(toFile: directory + "/" + ownerFile, atomically: true, encoding: .utf8)
         // The server's account must reach the folder (mktemp-style folders are 0700).
         chmod(directory, 0o755)
         try Unprivileged.handOver(URL(fileURLWithPath: directory))
@@ -102,6 +104,24 @@ public final class PostgresTestCluster: Sendable {
             }
         }
         throw PostgresTestFailure("pg_ctl start failed on five ports: \(lastError)")
+    }
+
+    private static let folderPrefix = "ztp-pg-"
+    /// The pid of the test process that started the cluster in this folder.
+    private static let ownerFile = "owner.pid"
+
+    /// Stops the clusters of earlier test processes that died before their `atexit` (a crash,
+    /// SIGKILL), so that no server outlives its run for longer than the next one takes to start.
+    private static func stopOrphans(bin: String) {
+        let temporary = FileManager.default.temporaryDirectory.path
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix(folderPrefix) {
+            let folder = temporary + "/" + name
+            guard let text = try? String(contentsOfFile: folder + "/" + ownerFile, encoding: .utf8),
+                  let owner = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                  kill(owner, 0) != 0, errno == ESRCH else { continue }
+            try? run(bin + "/pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"], log: nil, asServer: true)
+            try? FileManager.default.removeItem(atPath: folder)
+        }
     }
 
     /// A new empty database; returns its name.
