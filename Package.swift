@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -40,8 +41,13 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
+        // The store: one type, two backends (SQLite through GRDB, PostgreSQL through PostgresNIO).
         .target(name: "ZTPStore", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "ZTPServer", dependencies: [
@@ -105,10 +111,12 @@ let package = Package(
         ]),
 
         // Test helpers shared by the suites that start real processes: dropping root for them,
-        // reading socket options of a live connection.
+        // reading socket options of a live connection, a throwaway PostgreSQL server.
         .target(name: "ZTPTestSupport", path: "Tests/ZTPTestSupport"),
         .testTarget(name: "ZTPCoreTests", dependencies: ["ZTPCore", "ZTPTestSupport"], resources: [.copy("Vectors")]),
-        .testTarget(name: "ZTPStoreTests", dependencies: ["ZTPStore"]),
+        .testTarget(name: "ZTPStoreTests", dependencies: [
+            "ZTPStore", "ZTPTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .testTarget(name: "ZTPClientTests", dependencies: ["ZTPClient"]),
         .testTarget(name: "ZTPManagementTests", dependencies: [
             "ZTPManagement", "ZTPStore", "ZTPClient", "ZTPCore", "ZTPServer", "ZTPTestSupport", "OpenAPIMicroHTTPD",

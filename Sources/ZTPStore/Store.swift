@@ -1,98 +1,173 @@
-import GRDB
+import Foundation
+import Logging
 
-/// The server's persistent state in SQLite: issued-token metadata, revocations, and the audit log.
+/// The server's persistent state: issued-token metadata, revocations, and the audit log.
 ///
-/// A file store (`init(path:)`) is a GRDB `DatabasePool` in WAL mode: readers run in parallel
-/// with the single writer, and each method is one transaction, so callers never see a half
-/// applied change. Every method is synchronous and may be called from any thread (the HTTP API
-/// calls them from libmicrohttpd threads); none touches Swift concurrency.
+/// One type, two backends with the same meaning: SQLite (a file in the data directory, the
+/// default; see `SQLiteBackend`) and PostgreSQL (a database several servers can share; see
+/// `PostgresBackend`). `Store.open(_:)` picks one from a `DatabaseLocation`.
 ///
-/// Writes use `synchronous = FULL`, so a method that writes has made its change durable when it
-/// returns: a revocation survives a crash or power loss right after `revoke` returns.
+/// Every method is one transaction, synchronous, and may be called from any thread (the
+/// HTTP API's handlers, the audit log's queue, the command line). A method that writes has
+/// made its change durable when it returns: a revocation survives a crash right after
+/// `revoke` returns. The ZTP handshake never calls the store: it checks tokens against the
+/// in-memory revocation list that `revokedJTIs()` fills at start.
 ///
 /// The audit log holds at most `auditRowCap` rows: a write that would pass the cap removes the
-/// oldest rows in the same transaction, so no flood of events can grow the file without bound
-/// between two prunes.
+/// oldest rows in the same transaction, so no flood of events can grow the database without
+/// bound between two prunes.
 public final class Store: Sendable {
-    /// The pool (file) or queue (in memory). GRDB serialises writes and guards each connection.
-    let writer: any DatabaseWriter
-    /// The most audit rows kept; at least 1.
-    public let auditRowCap: Int
+    let backend: any StoreBackend
 
     /// Audit rows kept unless the operator says otherwise: months of a busy server's actions,
     /// a few tens of MB at most.
     public static let defaultAuditRowCap = 100_000
 
-    /// Opens the store at `path`, creating the file if missing (the directory must exist).
-    ///
-    /// The file, and its -wal and -shm companions, get mode 0600; then pending migrations run.
-    public init(path: String, auditRowCap: Int = Store.defaultAuditRowCap) throws {
-        precondition(auditRowCap >= 1, "the audit row cap must be at least 1")
-        try FilePermissions.prepareDatabaseFile(at: path)
-        let pool = try Self.mapErrors {
-            var configuration = Configuration()
-            configuration.label = "ZTPStore"
-            // Another process (the CLI) may hold the write lock for a moment.
-            configuration.busyMode = .timeout(5)
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            // GRDB sets NORMAL for WAL, which may lose the last commits on power loss.
-            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
-            try Schema.migrator.migrate(pool)
-            return pool
-        }
-        for companion in [path + "-wal", path + "-shm"] {
-            try FilePermissions.restrictIfPresent(companion)
-        }
-        self.writer = pool
-        self.auditRowCap = auditRowCap
+    /// The most audit rows kept; at least 1.
+    public var auditRowCap: Int { backend.auditRowCap }
+
+    init(backend: any StoreBackend) {
+        self.backend = backend
     }
 
-    private init(writer: any DatabaseWriter, auditRowCap: Int) {
-        self.writer = writer
-        self.auditRowCap = auditRowCap
+    /// Opens the SQLite store at `path`, creating the file if missing (the directory must
+    /// exist). The file, and its -wal and -shm companions, get mode 0600; then pending
+    /// migrations run.
+    public convenience init(path: String, auditRowCap: Int = Store.defaultAuditRowCap) throws {
+        precondition(auditRowCap >= 1, "the audit row cap must be at least 1")
+        self.init(backend: try SQLiteBackend(path: path, auditRowCap: auditRowCap))
+    }
+
+    /// Connects to the PostgreSQL database at `url` and runs pending migrations (under an
+    /// advisory lock, so servers starting at once on an empty database apply each one once).
+    public convenience init(postgres url: PostgresURL, auditRowCap: Int = Store.defaultAuditRowCap,
+                            logger: Logger = Logger(label: "ztp.store")) throws {
+        precondition(auditRowCap >= 1, "the audit row cap must be at least 1")
+        self.init(backend: try PostgresBackend(url: url, auditRowCap: auditRowCap, logger: logger))
+    }
+
+    /// Opens the store `location` names.
+    public static func open(_ location: DatabaseLocation, auditRowCap: Int = Store.defaultAuditRowCap,
+                            logger: Logger = Logger(label: "ztp.store")) throws -> Store {
+        switch location {
+        case .sqlite(let path): try Store(path: path, auditRowCap: auditRowCap)
+        case .postgres(let url): try Store(postgres: url, auditRowCap: auditRowCap, logger: logger)
+        }
     }
 
     /// A store that lives in memory only and disappears with the instance; for tests and dry runs.
     public static func inMemory(auditRowCap: Int = Store.defaultAuditRowCap) throws -> Store {
         precondition(auditRowCap >= 1, "the audit row cap must be at least 1")
-        let queue = try mapErrors {
-            let queue = try DatabaseQueue(configuration: Configuration())
-            try Schema.migrator.migrate(queue)
-            return queue
-        }
-        return Store(writer: queue, auditRowCap: auditRowCap)
+        return Store(backend: try SQLiteBackend(inMemoryWithAuditRowCap: auditRowCap))
     }
 
     /// Closes the database connections; every later call throws `StoreError.Code.database`.
     ///
     /// Deallocating the store closes it too; this is for an orderly shutdown that reports errors.
     public func close() throws {
-        try Self.mapErrors { try writer.close() }
+        try backend.close()
     }
 
-    /// Throws unless the database answers a read; a constant-cost probe (it reads the schema
-    /// page, never a table) for readiness checks.
+    /// Throws unless the database answers a read; a constant-cost probe (it reads no table)
+    /// for readiness checks.
     public func checkReadable() throws {
-        try read { db in _ = try Int.fetchOne(db, sql: "SELECT 1 FROM sqlite_master LIMIT 1") }
+        try backend.checkReadable()
     }
 
-    /// Runs `updates` in one write transaction, committed before this returns.
-    func write<T>(_ updates: (Database) throws -> T) throws -> T {
-        try Self.mapErrors { try writer.write(updates) }
+    // MARK: Tokens
+
+    /// Records a newly issued token. Throws `StoreError.Code.duplicateToken` if its jti is stored.
+    public func recordIssued(_ token: TokenRecord) throws {
+        try backend.recordIssued(token)
     }
 
-    /// Runs `value` in one read transaction, on a consistent snapshot.
-    func read<T>(_ value: (Database) throws -> T) throws -> T {
-        try Self.mapErrors { try writer.read(value) }
+    /// Revokes the token `jti` at `at`, committed before this returns.
+    ///
+    /// A token revoked before keeps its first `revokedAt` and yields `.alreadyRevoked`.
+    public func revoke(jti: String, at: Date) throws -> RevokeOutcome {
+        try backend.revoke(jti: jti, at: at)
     }
 
-    private static func mapErrors<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError.database(error)
+    /// Every jti with `revokedAt` set, expired or not; fills the server's in-memory set at start.
+    public func revokedJTIs() throws -> Set<String> {
+        try backend.revokedJTIs()
+    }
+
+    /// The token `jti`, or nil if it was never recorded or has been pruned.
+    public func token(jti: String) throws -> TokenRecord? {
+        try backend.token(jti: jti)
+    }
+
+    /// Tokens newest issued first (tokens issued in the same instant: the later recorded
+    /// first), optionally only one client's and only those in `state` at `now`.
+    ///
+    /// `total` counts every match; `items` holds at most `limit` of them, skipping `offset`.
+    public func tokens(
+        clientID: String?, state: TokenState?, now: Date, limit: Int, offset: Int
+    ) throws -> Page<TokenRecord> {
+        try Self.validatePage(limit: limit, offset: offset)
+        return try backend.tokens(clientID: clientID, state: state, now: now, limit: limit, offset: offset)
+    }
+
+    /// Where a walk through tokens in expiry order stands: the last token returned.
+    public struct ExpiryCursor: Sendable, Equatable {
+        public var expiresAt: Date
+        public var jti: String
+
+        public init(expiresAt: Date, jti: String) {
+            self.expiresAt = expiresAt
+            self.jti = jti
+        }
+    }
+
+    /// Unrevoked tokens that expire after `after` (in (expiresAt, jti) order, jtis compared
+    /// byte by byte, so tokens sharing an instant are neither skipped nor repeated across
+    /// batches) and at or before `upTo`: at most `limit`, soonest first.
+    public func tokensExpiring(after: ExpiryCursor, upTo: Date, limit: Int) throws -> [TokenRecord] {
+        precondition(limit >= 1)
+        return try backend.tokensExpiring(after: after, upTo: upTo, limit: limit)
+    }
+
+    // MARK: Audit
+
+    /// Appends one event to the audit log and returns it with its assigned id.
+    ///
+    /// If the log is at its row cap, the oldest rows make room in the same transaction.
+    @discardableResult
+    public func appendAudit(actor: String, action: String, detail: String, at: Date) throws -> AuditEvent {
+        try backend.appendAudit(actor: actor, action: action, detail: detail, at: at)
+    }
+
+    /// Adds each tally to the row of its key, creating the row when the key has none, in one
+    /// transaction (one commit for the whole batch); then trims the log to its row cap.
+    @discardableResult
+    public func addAuditTallies(_ tallies: [AuditTally]) throws -> AuditTallyOutcome {
+        guard !tallies.isEmpty else { return AuditTallyOutcome(rowsCreated: 0, rowsEvicted: 0) }
+        return try backend.addAuditTallies(tallies)
+    }
+
+    /// Audit events newest first (by time, then by id for events in the same instant).
+    public func audit(limit: Int, offset: Int) throws -> Page<AuditEvent> {
+        try Self.validatePage(limit: limit, offset: offset)
+        return try backend.audit(limit: limit, offset: offset)
+    }
+
+    // MARK: Pruning
+
+    /// Deletes token rows (revoked or not) whose `expiresAt` is before `cutoff`, and audit rows
+    /// whose time is before `auditCutoff`, in one transaction; returns how many rows went.
+    ///
+    /// A pruned revoked token needs no entry in the revocation set: its expiry rejects it already,
+    /// as long as `cutoff` is not later than now.
+    @discardableResult
+    public func prune(tokensExpiredBefore cutoff: Date, auditBefore auditCutoff: Date) throws -> Int {
+        try backend.prune(tokensExpiredBefore: cutoff, auditBefore: auditCutoff)
+    }
+
+    /// Throws unless `limit` and `offset` are both non-negative. A limit of 0 returns only the total.
+    static func validatePage(limit: Int, offset: Int) throws {
+        guard limit >= 0, offset >= 0 else {
+            throw StoreError.invalidPage(limit: limit, offset: offset)
         }
     }
 }

@@ -1,6 +1,7 @@
 /// An error from the store: a code to switch on and a diagnostic for logs.
 ///
-/// SQLite and file-system failures are wrapped here so callers need not import GRDB.
+/// SQLite, PostgreSQL and file-system failures are wrapped here so callers need not import GRDB
+/// or PostgresNIO.
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is.
     public enum Code: Sendable, Equatable {
@@ -10,12 +11,14 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidPage
         /// The database file could not be created or its mode set.
         case fileSystem
-        /// SQLite failed (I/O, corruption, busy, closed store, ...).
+        /// The database failed (I/O, corruption, busy, unreachable, closed store, ...).
         case database
     }
 
     public var code: Code
     public var message: String
+    /// PostgreSQL's SQLSTATE for a server error (e.g. `23505`, a unique violation).
+    var sqlState: String? = nil
 
     public var description: String { "StoreError.\(code): \(message)" }
 

@@ -18,13 +18,14 @@ struct ServerApp {
     let logger: Logger
 
     init(configuration: ServerConfiguration, dataDirectory: String, httpHost: String, httpPort: Int,
-         writeDemoToken: Bool, auditRowCap: Int, logger: Logger) throws {
+         writeDemoToken: Bool, database: DatabaseLocation, auditRowCap: Int, logger: Logger) throws {
         let prometheus = PrometheusMetricsFactory()
         MetricsSystem.bootstrap(prometheus)
         let directory = try DataDirectory(path: dataDirectory)
         let identity = try directory.loadOrCreateIdentity()
         let secret = try directory.loadOrCreateTokenSecret()
-        let store = try Store(path: directory.file("ztp.sqlite"), auditRowCap: auditRowCap)
+        let store = try Store.open(database, auditRowCap: auditRowCap, logger: logger)
+        logger.info("store open", metadata: ["database": "\(database)"])
         let revocations = RevocationList(try store.revokedJTIs())
         // One hub for every event source: the listener, the audit log, the token issuer.
         let events = EventHub()

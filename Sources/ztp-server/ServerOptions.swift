@@ -15,6 +15,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Data directory (env ZTP_DATA_DIR, default ./ztp-data)")
     var dataDir: String?
 
+    @Option(help: "Database URL postgres://user[:password]@host[:port]/db[?sslmode=disable] (env ZTP_DATABASE_URL, default the SQLite file DATA_DIR/ztp.sqlite)")
+    var database: String?
+
     @Option(help: "Seconds for a client to finish its handshake (env ZTP_HANDSHAKE_TIMEOUT, default 10)")
     var handshakeTimeout: Double?
 
@@ -111,6 +114,21 @@ struct ServerOptions: ParsableArguments {
     }
 
     var dataDirectory: String { value(dataDir, "ZTP_DATA_DIR", "./ztp-data") }
+
+    /// The store: `--database` or `ZTP_DATABASE_URL`, else the SQLite file in the data directory.
+    func databaseLocation() throws -> DatabaseLocation {
+        try Self.databaseLocation(flag: database, dataDirectory: dataDirectory)
+    }
+
+    /// Shared with `token issue`. The error names the flag and why, never the URL's password.
+    static func databaseLocation(flag: String?, dataDirectory: String) throws -> DatabaseLocation {
+        let url = flag ?? environment["ZTP_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            return try DatabaseLocation.choose(url: url, defaultPath: dataDirectory + "/" + DataDirectory.storeFile)
+        } catch {
+            throw ValidationError("\(flag != nil ? "--database" : "ZTP_DATABASE_URL"): \(error)")
+        }
+    }
 
     /// The audit log's row cap, at least 1.
     func auditRowCap() throws -> Int {

@@ -25,12 +25,14 @@ struct Serve: AsyncParsableCommand {
         let configuration = try options.serverConfiguration()
         let httpAddress = try options.httpAddress
         let auditRowCap = try options.auditRowCap()
+        let database = try options.databaseLocation()
         try LoggingSetup.bootstrap(level: options.value(options.logLevel, "ZTP_LOG_LEVEL", "info"),
                                    format: options.value(options.logFormat, "ZTP_LOG_FORMAT", "text"))
         let logger = Logger(label: "ztp")
         let app = try ServerApp(configuration: configuration, dataDirectory: options.dataDirectory,
                                 httpHost: httpAddress.host, httpPort: httpAddress.port,
-                                writeDemoToken: options.writesDemoToken, auditRowCap: auditRowCap, logger: logger)
+                                writeDemoToken: options.writesDemoToken, database: database, auditRowCap: auditRowCap,
+                                logger: logger)
         try await app.run()
     }
 }

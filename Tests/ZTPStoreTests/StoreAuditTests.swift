@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Store audit log")
 struct StoreAuditTests {
-    @Test("appendAudit returns the stored event with increasing ids")
-    func appendReturnsEvent() throws {
-        try withFileStore { store, _ in
+    @Test("appendAudit returns the stored event with increasing ids", arguments: Backend.available)
+    func appendReturnsEvent(backend: Backend) throws {
+        try withStore(backend) { store in
             let at = Date()
             let first = try store.appendAudit(actor: "admin-api", action: "token.issued", detail: "jti=a", at: at)
             let second = try store.appendAudit(actor: "cli", action: "token.revoked", detail: "jti=a", at: at)
@@ -19,9 +19,9 @@ struct StoreAuditTests {
         }
     }
 
-    @Test("the log lists newest time first, even when appended out of order")
-    func newestFirst() throws {
-        try withFileStore { store, _ in
+    @Test("the log lists newest time first, even when appended out of order", arguments: Backend.available)
+    func newestFirst(backend: Backend) throws {
+        try withStore(backend) { store in
             let late = try store.appendAudit(actor: "ztp", action: "auth.failed", detail: "late", at: Fixtures.t0.addingTimeInterval(30))
             let early = try store.appendAudit(actor: "ztp", action: "auth.failed", detail: "early", at: Fixtures.t0)
             let middle = try store.appendAudit(actor: "ztp", action: "session.terminated", detail: "middle", at: Fixtures.t0.addingTimeInterval(10))
@@ -29,9 +29,9 @@ struct StoreAuditTests {
         }
     }
 
-    @Test("pages keep the total and slice newest first")
-    func paging() throws {
-        try withFileStore { store, _ in
+    @Test("pages keep the total and slice newest first", arguments: Backend.available)
+    func paging(backend: Backend) throws {
+        try withStore(backend) { store in
             let events = try (0..<5).map { index in
                 try store.appendAudit(actor: "cli", action: "token.issued", detail: "\(index)", at: Fixtures.t0.addingTimeInterval(Double(index)))
             }
@@ -42,11 +42,12 @@ struct StoreAuditTests {
         }
     }
 
-    @Test("an empty log has total 0, and a negative offset is rejected")
-    func emptyAndInvalid() throws {
-        let store = try Store.inMemory()
-        #expect(try store.audit(limit: 10, offset: 0) == Page(total: 0, items: []))
-        let error = #expect(throws: StoreError.self) { try store.audit(limit: 10, offset: -3) }
-        #expect(error?.code == .invalidPage)
+    @Test("an empty log has total 0, and a negative offset is rejected", arguments: Backend.available)
+    func emptyAndInvalid(backend: Backend) throws {
+        try withStore(backend) { store throws in
+            #expect(try store.audit(limit: 10, offset: 0) == Page(total: 0, items: []))
+            let error = #expect(throws: StoreError.self) { try store.audit(limit: 10, offset: -3) }
+            #expect(error?.code == .invalidPage)
+        }
     }
 }

@@ -49,13 +49,12 @@ struct StoreFileTests {
         }
     }
 
-    @Test("reopening an up-to-date file runs no migration twice and keeps the data")
-    func reopenIsIdempotent() throws {
-        try withTemporaryDirectory { directory in
-            let path = directory + "/ztp.sqlite"
-            try Store(path: path).recordIssued(Fixtures.token("again", issued: 0))
+    @Test("reopening an up-to-date database runs no migration twice and keeps the data", arguments: Backend.available)
+    func reopenIsIdempotent(backend: Backend) throws {
+        try withDatabase(backend) { database in
+            try database.open().recordIssued(Fixtures.token("again", issued: 0))
             for _ in 0..<3 {
-                let store = try Store(path: path)
+                let store = try database.open()
                 #expect(try store.tokens(clientID: nil, state: nil, now: Fixtures.t0, limit: 10, offset: 0).total == 1)
             }
         }

@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Store pruning")
 struct StorePruneTests {
-    @Test("prune deletes only tokens expired before the cutoff and audit rows before the audit cutoff")
-    func prunesOnlyOldRows() throws {
-        try withFileStore { store, _ in
+    @Test("prune deletes only tokens expired before the cutoff and audit rows before the audit cutoff", arguments: Backend.available)
+    func prunesOnlyOldRows(backend: Backend) throws {
+        try withStore(backend) { store in
             // Expiries: t0+10, t0+20 (revoked), t0+100 (exactly the cutoff), t0+200 (revoked).
             try store.recordIssued(Fixtures.token("e10", issued: 0, lifetime: 10))
             try store.recordIssued(Fixtures.token("e20", issued: 0, lifetime: 20))
@@ -31,9 +31,9 @@ struct StorePruneTests {
         }
     }
 
-    @Test("pruning again with the same cutoffs deletes nothing")
-    func pruneIsIdempotent() throws {
-        try withFileStore { store, _ in
+    @Test("pruning again with the same cutoffs deletes nothing", arguments: Backend.available)
+    func pruneIsIdempotent(backend: Backend) throws {
+        try withStore(backend) { store in
             try store.recordIssued(Fixtures.token("gone", issued: 0, lifetime: 1))
             try store.appendAudit(actor: "cli", action: "a", detail: "", at: Fixtures.t0)
             let cutoff = Fixtures.t0.addingTimeInterval(60)
@@ -42,9 +42,9 @@ struct StorePruneTests {
         }
     }
 
-    @Test("audit ids keep increasing after the newest rows are pruned")
-    func auditIDsNotReused() throws {
-        try withFileStore { store, _ in
+    @Test("audit ids keep increasing after the newest rows are pruned", arguments: Backend.available)
+    func auditIDsNotReused(backend: Backend) throws {
+        try withStore(backend) { store in
             let first = try store.appendAudit(actor: "cli", action: "a", detail: "1", at: Fixtures.t0)
             let second = try store.appendAudit(actor: "cli", action: "a", detail: "2", at: Fixtures.t0)
             try store.prune(tokensExpiredBefore: Fixtures.t0, auditBefore: Fixtures.t0.addingTimeInterval(1))

@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Store revocation")
 struct StoreRevokeTests {
-    @Test("revoking an active token stores revokedAt and returns the updated record")
-    func revokesActive() throws {
-        try withFileStore { store, _ in
+    @Test("revoking an active token stores revokedAt and returns the updated record", arguments: Backend.available)
+    func revokesActive(backend: Backend) throws {
+        try withStore(backend) { store in
             let record = Fixtures.token("r1", issued: 0)
             try store.recordIssued(record)
             let at = Fixtures.t0.addingTimeInterval(12.345_678_9)
@@ -19,9 +19,9 @@ struct StoreRevokeTests {
         }
     }
 
-    @Test("revoking twice reports alreadyRevoked and keeps the first revokedAt")
-    func alreadyRevoked() throws {
-        try withFileStore { store, _ in
+    @Test("revoking twice reports alreadyRevoked and keeps the first revokedAt", arguments: Backend.available)
+    func alreadyRevoked(backend: Backend) throws {
+        try withStore(backend) { store in
             try store.recordIssued(Fixtures.token("r2", issued: 0))
             let first = Fixtures.t0.addingTimeInterval(10)
             guard case .revoked(let revoked) = try store.revoke(jti: "r2", at: first) else {
@@ -33,9 +33,9 @@ struct StoreRevokeTests {
         }
     }
 
-    @Test("revoking an unknown jti reports unknown and stores nothing")
-    func unknown() throws {
-        try withFileStore { store, _ in
+    @Test("revoking an unknown jti reports unknown and stores nothing", arguments: Backend.available)
+    func unknown(backend: Backend) throws {
+        try withStore(backend) { store in
             try store.recordIssued(Fixtures.token("known", issued: 0))
             #expect(try store.revoke(jti: "nope", at: Fixtures.t0) == .unknown)
             #expect(try store.token(jti: "nope") == nil)
@@ -43,9 +43,9 @@ struct StoreRevokeTests {
         }
     }
 
-    @Test("an expired token can still be revoked")
-    func revokesExpired() throws {
-        try withFileStore { store, _ in
+    @Test("an expired token can still be revoked", arguments: Backend.available)
+    func revokesExpired(backend: Backend) throws {
+        try withStore(backend) { store in
             try store.recordIssued(Fixtures.token("old", issued: 0, lifetime: 1))
             let outcome = try store.revoke(jti: "old", at: Fixtures.t0.addingTimeInterval(100))
             guard case .revoked(let record) = outcome else {
@@ -56,9 +56,9 @@ struct StoreRevokeTests {
         }
     }
 
-    @Test("revokedJTIs lists exactly the revoked tokens, expired or not")
-    func revokedSet() throws {
-        try withFileStore { store, _ in
+    @Test("revokedJTIs lists exactly the revoked tokens, expired or not", arguments: Backend.available)
+    func revokedSet(backend: Backend) throws {
+        try withStore(backend) { store in
             for (index, jti) in ["x1", "x2", "x3", "x4"].enumerated() {
                 try store.recordIssued(Fixtures.token(jti, issued: Double(index), lifetime: index.isMultiple(of: 2) ? 1 : 3600))
             }
@@ -68,13 +68,12 @@ struct StoreRevokeTests {
         }
     }
 
-    @Test("a revocation survives closing and reopening the file (a restart)")
-    func survivesRestart() throws {
-        try withTemporaryDirectory { directory in
-            let path = directory + "/ztp.sqlite"
+    @Test("a revocation survives closing and reopening the store (a restart)", arguments: Backend.available)
+    func survivesRestart(backend: Backend) throws {
+        try withDatabase(backend) { database in
             let at = Fixtures.t0.addingTimeInterval(42.000_017)
             do {
-                let store = try Store(path: path)
+                let store = try database.open()
                 try store.recordIssued(Fixtures.token("keep", issued: 0))
                 try store.recordIssued(Fixtures.token("drop", issued: 1))
                 #expect(try store.revoke(jti: "drop", at: at) != .unknown)
@@ -82,7 +81,7 @@ struct StoreRevokeTests {
                 let error = #expect(throws: StoreError.self) { try store.revokedJTIs() }
                 #expect(error?.code == .database)
             }
-            let reopened = try Store(path: path)
+            let reopened = try database.open()
             #expect(try reopened.revokedJTIs() == ["drop"])
             #expect(try reopened.token(jti: "drop")?.revokedAt == at)
             #expect(try reopened.token(jti: "keep")?.revokedAt == nil)
@@ -93,10 +92,11 @@ struct StoreRevokeTests {
         }
     }
 
-    @Test("a second store on the same file sees a revocation as soon as revoke returns")
-    func visibleToOtherConnections() throws {
-        try withFileStore { store, path in
-            let other = try Store(path: path)
+    @Test("a second store on the same database sees a revocation as soon as revoke returns", arguments: Backend.available)
+    func visibleToOtherConnections(backend: Backend) throws {
+        try withDatabase(backend) { database in
+            let store = try database.open()
+            let other = try database.open()
             try store.recordIssued(Fixtures.token("shared", issued: 0))
             #expect(try other.revokedJTIs().isEmpty)
             _ = try store.revoke(jti: "shared", at: Fixtures.t0)

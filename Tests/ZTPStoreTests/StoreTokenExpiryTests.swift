@@ -8,9 +8,9 @@ struct StoreTokenExpiryTests {
         Store.ExpiryCursor(expiresAt: Fixtures.t0.addingTimeInterval(offset), jti: "")
     }
 
-    @Test("returns unrevoked tokens expiring in (after, upTo], soonest first")
-    func window() throws {
-        try withFileStore { store, _ in
+    @Test("returns unrevoked tokens expiring in (after, upTo], soonest first", arguments: Backend.available)
+    func window(backend: Backend) throws {
+        try withStore(backend) { store in
             // Expiries at t0 + 10, 20, 30, 40.
             for (index, jti) in ["a", "b", "c", "d"].enumerated() {
                 try store.recordIssued(Fixtures.token(jti, issued: 0, lifetime: Double(index + 1) * 10))
@@ -24,9 +24,9 @@ struct StoreTokenExpiryTests {
         }
     }
 
-    @Test("batches walk tokens sharing an expiry instant without skipping or repeating one")
-    func batchesShareInstant() throws {
-        try withFileStore { store, _ in
+    @Test("batches walk tokens sharing an expiry instant without skipping or repeating one", arguments: Backend.available)
+    func batchesShareInstant(backend: Backend) throws {
+        try withStore(backend) { store in
             for jti in ["t1", "t2", "t3", "t4", "t5"] {
                 try store.recordIssued(Fixtures.token(jti, issued: 0, lifetime: 60))
             }

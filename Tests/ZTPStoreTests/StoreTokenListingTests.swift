@@ -19,9 +19,9 @@ struct StoreTokenListingTests {
 
     private func jtis(_ page: Page<TokenRecord>) -> [String] { page.items.map(\.jti) }
 
-    @Test("a recorded token reads back exactly equal, sub-millisecond dates included")
-    func exactRoundTrip() throws {
-        try withFileStore { store, _ in
+    @Test("a recorded token reads back exactly equal, sub-millisecond dates included", arguments: Backend.available)
+    func exactRoundTrip(backend: Backend) throws {
+        try withStore(backend) { store in
             let now = Date()
             let record = TokenRecord(
                 jti: "exact", clientID: "client-x", role: "device",
@@ -33,9 +33,9 @@ struct StoreTokenListingTests {
         }
     }
 
-    @Test("lists all tokens newest issued first, with the total")
-    func listsAll() throws {
-        try withFileStore { store, _ in
+    @Test("lists all tokens newest issued first, with the total", arguments: Backend.available)
+    func listsAll(backend: Backend) throws {
+        try withStore(backend) { store in
             try Self.seed(store)
             let page = try store.tokens(clientID: nil, state: nil, now: Self.now, limit: 100, offset: 0)
             #expect(page.total == 5)
@@ -44,9 +44,9 @@ struct StoreTokenListingTests {
         }
     }
 
-    @Test("filters by client")
-    func filtersByClient() throws {
-        try withFileStore { store, _ in
+    @Test("filters by client", arguments: Backend.available)
+    func filtersByClient(backend: Backend) throws {
+        try withStore(backend) { store in
             try Self.seed(store)
             let a = try store.tokens(clientID: "client-a", state: nil, now: Self.now, limit: 100, offset: 0)
             #expect(a.total == 3)
@@ -57,13 +57,14 @@ struct StoreTokenListingTests {
         }
     }
 
-    @Test("filters by each state, agreeing with TokenRecord.state(at:)", arguments: [
+    @Test("filters by each state, agreeing with TokenRecord.state(at:)", arguments: Backend.available, [
         (TokenState.active, ["b1", "a2"]),
         (TokenState.expired, ["a1"]),
         (TokenState.revoked, ["b2", "a3"]),
     ])
-    func filtersByState(state: TokenState, expected: [String]) throws {
-        try withFileStore { store, _ in
+    func filtersByState(backend: Backend, filter: (state: TokenState, expected: [String])) throws {
+        let (state, expected) = filter
+        try withStore(backend) { store in
             try Self.seed(store)
             let page = try store.tokens(clientID: nil, state: state, now: Self.now, limit: 100, offset: 0)
             #expect(page.total == expected.count)
@@ -72,9 +73,9 @@ struct StoreTokenListingTests {
         }
     }
 
-    @Test("combines the client and state filters")
-    func filtersByClientAndState() throws {
-        try withFileStore { store, _ in
+    @Test("combines the client and state filters", arguments: Backend.available)
+    func filtersByClientAndState(backend: Backend) throws {
+        try withStore(backend) { store in
             try Self.seed(store)
             let active = try store.tokens(clientID: "client-a", state: .active, now: Self.now, limit: 100, offset: 0)
             #expect(jtis(active) == ["a2"])
@@ -84,9 +85,9 @@ struct StoreTokenListingTests {
         }
     }
 
-    @Test("a token is expired from the very instant of expiresAt")
-    func expiryBoundary() throws {
-        try withFileStore { store, _ in
+    @Test("a token is expired from the very instant of expiresAt", arguments: Backend.available)
+    func expiryBoundary(backend: Backend) throws {
+        try withStore(backend) { store in
             let record = Fixtures.token("edge", issued: 0, lifetime: 60)
             try store.recordIssued(record)
             let atExpiry = try store.tokens(clientID: nil, state: .expired, now: record.expiresAt, limit: 10, offset: 0)
@@ -99,9 +100,9 @@ struct StoreTokenListingTests {
         }
     }
 
-    @Test("pages keep the total and slice the newest-first order")
-    func paging() throws {
-        try withFileStore { store, _ in
+    @Test("pages keep the total and slice the newest-first order", arguments: Backend.available)
+    func paging(backend: Backend) throws {
+        try withStore(backend) { store in
             try Self.seed(store)
             let slices = try [0, 2, 4, 5].map { offset in
                 try store.tokens(clientID: nil, state: nil, now: Self.now, limit: 2, offset: offset)
@@ -114,9 +115,9 @@ struct StoreTokenListingTests {
         }
     }
 
-    @Test("tokens issued in the same instant list the later-recorded first")
-    func sameInstantOrder() throws {
-        try withFileStore { store, _ in
+    @Test("tokens issued in the same instant list the later-recorded first", arguments: Backend.available)
+    func sameInstantOrder(backend: Backend) throws {
+        try withStore(backend) { store in
             for jti in ["first", "second", "third"] {
                 try store.recordIssued(Fixtures.token(jti, issued: 5))
             }
@@ -125,21 +126,22 @@ struct StoreTokenListingTests {
         }
     }
 
-    @Test("a negative limit or offset is rejected")
-    func invalidPage() throws {
-        let store = try Store.inMemory()
-        let error = #expect(throws: StoreError.self) {
-            try store.tokens(clientID: nil, state: nil, now: Fixtures.t0, limit: -1, offset: 0)
-        }
-        #expect(error?.code == .invalidPage)
-        #expect(throws: StoreError.self) {
-            try store.tokens(clientID: nil, state: nil, now: Fixtures.t0, limit: 10, offset: -1)
+    @Test("a negative limit or offset is rejected", arguments: Backend.available)
+    func invalidPage(backend: Backend) throws {
+        try withStore(backend) { store in
+            let error = #expect(throws: StoreError.self) {
+                try store.tokens(clientID: nil, state: nil, now: Fixtures.t0, limit: -1, offset: 0)
+            }
+            #expect(error?.code == .invalidPage)
+            #expect(throws: StoreError.self) {
+                try store.tokens(clientID: nil, state: nil, now: Fixtures.t0, limit: 10, offset: -1)
+            }
         }
     }
 
-    @Test("recording a jti twice fails and keeps the first record")
-    func duplicateJTI() throws {
-        try withFileStore { store, _ in
+    @Test("recording a jti twice fails and keeps the first record", arguments: Backend.available)
+    func duplicateJTI(backend: Backend) throws {
+        try withStore(backend) { store in
             let original = Fixtures.token("dup", client: "client-a", issued: 0)
             try store.recordIssued(original)
             let error = #expect(throws: StoreError.self) {
@@ -159,9 +161,9 @@ struct StoreTokenListingTests {
         #expect(try store.revokedJTIs() == ["a3", "b2"])
     }
 
-    @Test("concurrent writers from plain threads lose nothing")
-    func concurrentWriters() throws {
-        try withFileStore { store, _ throws in
+    @Test("concurrent writers from plain threads lose nothing", arguments: Backend.available)
+    func concurrentWriters(backend: Backend) throws {
+        try withStore(backend) { store throws in
             DispatchQueue.concurrentPerform(iterations: 200) { index in
                 // A failure here shows up as a missing row in the count below.
                 try? store.recordIssued(Fixtures.token("t\(index)", client: "c\(index % 4)", issued: Double(index)))

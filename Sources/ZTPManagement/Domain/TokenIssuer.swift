@@ -26,10 +26,11 @@ public struct TokenIssuer: Sendable {
         self.events = events
     }
 
-    /// For the command line, which has only the data directory.
-    public init(directory: DataDirectory, policy: Policy = .default) throws {
-        self.init(secret: try directory.loadOrCreateTokenSecret(), store: try Store(path: directory.file("ztp.sqlite")),
-                  policy: policy)
+    /// For the command line, which has only the data directory and the database's location
+    /// (nil: the SQLite file in the data directory).
+    public init(directory: DataDirectory, database: DatabaseLocation? = nil, policy: Policy = .default) throws {
+        let location = database ?? .sqlite(path: directory.file(DataDirectory.storeFile))
+        self.init(secret: try directory.loadOrCreateTokenSecret(), store: try Store.open(location), policy: policy)
     }
 
     public func issue(clientID: String, role: String, ttl: Int, actor: String) throws -> Issued {

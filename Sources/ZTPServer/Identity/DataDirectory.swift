@@ -16,6 +16,8 @@ public struct DataDirectory: Sendable {
     public static let tokenSecretFile = "token.secret"
     public static let adminKeyFile = "admin.key"
     public static let demoTokenFile = "demo.token"
+    /// The SQLite store, when no `--database` URL names another.
+    public static let storeFile = "ztp.sqlite"
     /// The files whose contents let someone act as the server, mint tokens, use the API, or
     /// connect as a client: each must be its owner's only.
     public static let secretFiles = [identityFile, tokenSecretFile, adminKeyFile, demoTokenFile]

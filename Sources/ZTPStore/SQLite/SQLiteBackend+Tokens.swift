@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
 
-extension Store {
+extension SQLiteBackend {
     /// Records a newly issued token. Throws `StoreError.Code.duplicateToken` if its jti is stored.
-    public func recordIssued(_ token: TokenRecord) throws {
+    func recordIssued(_ token: TokenRecord) throws {
         try write { db in
             do {
                 try db.execute(
@@ -22,7 +22,7 @@ extension Store {
     /// Revokes the token `jti` at `at`, committed to disk before this returns.
     ///
     /// A token revoked before keeps its first `revokedAt` and yields `.alreadyRevoked`.
-    public func revoke(jti: String, at: Date) throws -> RevokeOutcome {
+    func revoke(jti: String, at: Date) throws -> RevokeOutcome {
         try write { db in
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT \(TokenRecord.columns) FROM token WHERE jti = ?", arguments: [jti])
@@ -38,14 +38,14 @@ extension Store {
     }
 
     /// Every jti with `revokedAt` set, expired or not; fills the server's in-memory set at start.
-    public func revokedJTIs() throws -> Set<String> {
+    func revokedJTIs() throws -> Set<String> {
         try read { db in
             Set(try String.fetchAll(db, sql: "SELECT jti FROM token WHERE revoked_at IS NOT NULL"))
         }
     }
 
     /// The token `jti`, or nil if it was never recorded or has been pruned.
-    public func token(jti: String) throws -> TokenRecord? {
+    func token(jti: String) throws -> TokenRecord? {
         try read { db in
             try Row.fetchOne(
                 db, sql: "SELECT \(TokenRecord.columns) FROM token WHERE jti = ?", arguments: [jti]
@@ -56,10 +56,9 @@ extension Store {
     /// Tokens newest issued first, optionally only one client's and only those in `state` at `now`.
     ///
     /// `total` counts every match; `items` holds at most `limit` of them, skipping `offset`.
-    public func tokens(
+    func tokens(
         clientID: String?, state: TokenState?, now: Date, limit: Int, offset: Int
     ) throws -> Page<TokenRecord> {
-        try Self.validatePage(limit: limit, offset: offset)
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let clientID {
@@ -95,21 +94,10 @@ extension Store {
         }
     }
 
-    /// Where a walk through tokens in expiry order stands: the last token returned.
-    public struct ExpiryCursor: Sendable, Equatable {
-        public var expiresAt: Date
-        public var jti: String
-
-        public init(expiresAt: Date, jti: String) {
-            self.expiresAt = expiresAt
-            self.jti = jti
-        }
-    }
-
     /// Unrevoked tokens that expire after `after` (in (expiresAt, jti) order, so tokens sharing
     /// an instant are neither skipped nor repeated across batches) and at or before `upTo`:
     /// at most `limit`, soonest first. Walks the `token_expires` index.
-    public func tokensExpiring(after: ExpiryCursor, upTo: Date, limit: Int) throws -> [TokenRecord] {
+    func tokensExpiring(after: Store.ExpiryCursor, upTo: Date, limit: Int) throws -> [TokenRecord] {
         precondition(limit >= 1)
         return try read { db in
             try Row.fetchAll(

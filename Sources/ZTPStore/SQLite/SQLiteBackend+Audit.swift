@@ -2,12 +2,11 @@ import Foundation
 import GRDB
 import Metrics
 
-extension Store {
+extension SQLiteBackend {
     /// Appends one event to the audit log and returns it with its assigned id.
     ///
     /// If the log is at its row cap, the oldest rows make room in the same transaction.
-    @discardableResult
-    public func appendAudit(actor: String, action: String, detail: String, at: Date) throws -> AuditEvent {
+    func appendAudit(actor: String, action: String, detail: String, at: Date) throws -> AuditEvent {
         try write { db in
             try db.execute(
                 sql: "INSERT INTO audit (time, actor, action, detail) VALUES (?, ?, ?, ?)",
@@ -20,8 +19,7 @@ extension Store {
 
     /// Adds each tally to the row of its key, creating the row when the key has none, in one
     /// transaction (one fsync for the whole batch); then trims the log to its row cap.
-    @discardableResult
-    public func addAuditTallies(_ tallies: [AuditTally]) throws -> AuditTallyOutcome {
+    func addAuditTallies(_ tallies: [AuditTally]) throws -> AuditTallyOutcome {
         guard !tallies.isEmpty else { return AuditTallyOutcome(rowsCreated: 0, rowsEvicted: 0) }
         return try write { db in
             var created = 0
@@ -45,8 +43,7 @@ extension Store {
     }
 
     /// Audit events newest first (by time, then by id for events in the same instant).
-    public func audit(limit: Int, offset: Int) throws -> Page<AuditEvent> {
-        try Self.validatePage(limit: limit, offset: offset)
+    func audit(limit: Int, offset: Int) throws -> Page<AuditEvent> {
         return try read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") ?? 0
             let rows = try Row.fetchAll(

@@ -1,13 +1,12 @@
 import Foundation
 
-extension Store {
+extension SQLiteBackend {
     /// Deletes token rows (revoked or not) whose `expiresAt` is before `cutoff`, and audit rows
     /// whose time is before `auditCutoff`, in one transaction; returns how many rows went.
     ///
     /// A pruned revoked token needs no entry in the revocation set: its expiry rejects it already,
     /// as long as `cutoff` is not later than now.
-    @discardableResult
-    public func prune(tokensExpiredBefore cutoff: Date, auditBefore auditCutoff: Date) throws -> Int {
+    func prune(tokensExpiredBefore cutoff: Date, auditBefore auditCutoff: Date) throws -> Int {
         try write { db in
             try db.execute(sql: "DELETE FROM token WHERE expires_at < ?", arguments: [cutoff.storageValue])
             let tokens = db.changesCount

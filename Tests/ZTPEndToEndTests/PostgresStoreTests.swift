@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import ZTPClient
+import ZTPCore
+import ZTPTestSupport
+
+/// `ztp-server --database postgres://...`: the store in a real PostgreSQL (the shared test
+/// cluster), seen by every server process on that database.
+@Suite("PostgreSQL store, end to end")
+struct PostgresStoreTests {
+    /// The files two servers must share to honour each other's tokens and clients' pinned key.
+    static let sharedFiles = [DataDirectoryNames.tokenSecret, DataDirectoryNames.identity, DataDirectoryNames.adminKey]
+
+    static let enabled: Bool = {
+        if !PostgresTestCluster.isInstalled { print(PostgresTestCluster.notInstalledMessage) }
+        return PostgresTestCluster.isInstalled
+    }()
+
+    @Test("a token issued, used and revoked on one server is known, revoked, to a second server and after a restart",
+          .enabled(if: enabled, "PostgreSQL is not installed (make setup-test installs it)"))
+    func sharedAcrossProcesses() async throws {
+        // Starting the cluster and making a database wait on child processes: off the pool.
+        let cluster = try await offPool { try PostgresTestCluster.shared() }
+        let database = try await offPool { try cluster.makeDatabase() }
+        // A password the trust-auth cluster ignores: it must show in no log.
+        let password = "pw-\(UUID().uuidString)"
+        let url = cluster.url(database: database)
+            .replacingOccurrences(of: "://\(cluster.user)@", with: "://\(cluster.user):\(password)@")
+        let arguments = ServerProcess.quickTimeouts + ["--database", url, "--no-demo-token"]
+        let secrets = try TestPaths.makeTemporaryDirectory(prefix: "ztp-e2e-pg-secrets")
+        defer { try? FileManager.default.removeItem(at: secrets) }
+
+        let (revoked, kept, offline) = try await withServer(arguments) { first in
+            let admin = try AdminAPI(first)
+            let revoked = try await admin.issue(client: "pg-alice")
+            let kept = try await admin.issue(client: "pg-bob")
+            let live = try await first.connect(token: revoked.token)
+            try await admin.revoke(jti: revoked.jti)
+            let end = try await value(within: .seconds(5), of: "the revoked session's end") { await live.closed() }
+            #expect(end.code == .closedByServer(.tokenRevoked))
+            // The store is PostgreSQL: no SQLite file appeared in the data directory.
+            #expect(!FileManager.default.fileExists(atPath: first.file("ztp.sqlite").path))
+            #expect(!first.log.contains(password), "the server logged the database password")
+            #expect(first.log.contains("postgres://\(cluster.user):***@"), "the server did not log where its store is")
+            // `token issue` on the command line records into the same database.
+            let issued = try await ChildProcess.run(try TestPaths.serverBinary(), [
+                "token", "issue", "--client", "pg-carol", "--role", "user", "--ttl", "600",
+                "--data-dir", first.dataDirectory.path, "--database", url,
+            ])
+            #expect(issued.status == 0, "token issue: \(issued.stderr)")
+            #expect(!(issued.stdout + issued.stderr).contains(password))
+            let offline = try TokenFailureTests.tokenID(issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            for name in Self.sharedFiles {
+                try FileManager.default.copyItem(at: first.file(name), to: secrets.appendingPathComponent(name))
+            }
+            return (revoked, kept, offline)
+        }
+
+        // The first server again (its identity and secret, a fresh working directory: nothing
+        // of the store is local), and a second one beside it, both on the same database.
+        let sameIdentity: (URL) throws -> Void = { work in
+            let data = work.appendingPathComponent("data")
+            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: false)
+            chmod(data.path, 0o700)
+            for name in Self.sharedFiles {
+                try FileManager.default.copyItem(at: secrets.appendingPathComponent(name), to: data.appendingPathComponent(name))
+                chmod(data.appendingPathComponent(name).path, 0o600)
+            }
+        }
+        try await withServer(arguments, prepare: sameIdentity) { restarted in
+            try await withServer(arguments, prepare: sameIdentity) { second in
+                for (name, server) in [("restarted", restarted), ("second", second)] {
+                    let refused = await #expect(throws: ZTPClientError.self, "\(name): the revoked token") {
+                        try await server.connect(token: revoked.token)
+                    }
+                    #expect(refused?.code == .closedByServer(.tokenRevoked), "\(name): \(String(describing: refused))")
+                    let client = try await server.connect(token: kept.token)
+                    #expect(client.session.clientID == "pg-bob", "\(name)")
+                    await client.close()
+                    let admin = try AdminAPI(server)
+                    let record = try await HTTPExchange.send("GET", "/v1/tokens/\(revoked.jti)", port: server.httpPort,
+                                                             bearer: admin.key)
+                    #expect(record.status == 200, "\(name): \(record.body)")
+                    #expect(record.body.contains(#""state":"revoked""#), "\(name): \(record.body)")
+                    #expect(!server.log.contains(password), "\(name) logged the database password")
+                    let listed = try await HTTPExchange.send("GET", "/v1/tokens/\(offline)", port: server.httpPort,
+                                                             bearer: admin.key)
+                    #expect(listed.status == 200 && listed.body.contains("pg-carol"), "\(name): \(listed.body)")
+                }
+            }
+        }
+    }
+
+    @Test("a bad --database URL or an unreachable database stops the start with a clear error, never the password")
+    func badURL() async throws {
+        let work = try TestPaths.makeTemporaryDirectory(prefix: "ztp-e2e-pg-bad")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let cases = [
+            ("postgres://ztp:SECRETPW@127.0.0.1", "--database: the database URL names no database"),
+            ("mysql://ztp:SECRETPW@127.0.0.1/ztp", "--database: the database URL must start with postgres://"),
+            ("postgres://ztp:SECRETPW@127.0.0.1:1/ztp", "PostgreSQL connect failed"),
+        ]
+        for (url, message) in cases {
+            let result = try await ChildProcess.run(try TestPaths.serverBinary(), [
+                "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--data-dir", work.appendingPathComponent("data").path,
+                "--database", url,
+            ])
+            let output = result.stdout + result.stderr
+            #expect(result.status != 0, "\(url): \(output)")
+            #expect(output.contains(message), "\(url): \(output)")
+            #expect(!output.contains("SECRETPW"), "\(url): \(output)")
+        }
+    }
+}
+
+/// The data directory's file names, as the server writes them.
+enum DataDirectoryNames {
+    static let tokenSecret = "token.secret"
+    static let identity = "identity.key"
+    static let adminKey = "admin.key"
+}
