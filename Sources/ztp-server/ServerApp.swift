@@ -62,6 +62,7 @@ struct ServerApp {
         // still answers (`/readyz` says 503, `/v1/events` subscribers see `server.draining` and
         // each session's close), then the API stops.
         let group = ServiceGroup(configuration: .init(services: [
+            .init(service: MemoryTrimmer()),
             .init(service: management),
             .init(service: listener),
         ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -66,7 +66,7 @@ extension TransportTests {
             }
             try await waitUntil("handlers started") { log.started == count }
             await server.transport.shutdown()
-            let statuses = try await offPool {
+            let statuses = await offPool {
                 connections.map { (try? HTTPTestResponse(parsing: $0.receiveUntilClosed()))?.status ?? 0 }
             }
             #expect(statuses == Array(repeating: 200, count: count))

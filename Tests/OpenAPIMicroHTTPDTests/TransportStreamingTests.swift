@@ -118,7 +118,7 @@ extension TransportTests {
             #expect(later - settled <= 2 * configuration.streamBufferLimit)
 
             // Once the client reads, everything arrives.
-            let received = try await offPool { connection.receiveUntilClosed().count }
+            let received = await offPool { connection.receiveUntilClosed().count }
             #expect(handedOver.withLock { $0 } == attempted)
             #expect(received > attempted)
         }

@@ -151,10 +151,9 @@ public final class PostgresTestCluster: Sendable {
 
     /// Runs a PostgreSQL program to its end, its output to `log` or nowhere.
     ///
-    /// posix_spawn, not Foundation's `Process`: `pg_ctl` leaves the server running, and the
+    /// `PosixSpawn`, not Foundation's `Process`: `pg_ctl` leaves the server running, and the
     /// server would inherit `Process`'s descriptors (its exit was then never seen) and the
-    /// starting thread's signal mask (it would ignore `pg_ctl stop`'s signal). Here the child
-    /// gets stdin, stdout and stderr only, an empty mask and default handlers.
+    /// starting thread's signal mask (it would ignore `pg_ctl stop`'s signal).
     private static func run(_ executable: String, _ arguments: [String], log: String?, asServer: Bool) throws {
         let output = open(log ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
@@ -164,39 +163,16 @@ public final class PostgresTestCluster: Sendable {
             close(input)
         }
         if asServer, let log { try Unprivileged.handOver(URL(fileURLWithPath: log)) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, input, 0)
-        posix_spawn_file_actions_adddup2(&actions, output, 1)
-        posix_spawn_file_actions_adddup2(&actions, output, 2)
-        if let closeFrom { _ = closeFrom(&actions, 3) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        // Its own process group: a Ctrl-C meant for the tests does not stop the cluster halfway.
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-
         let (command, allArguments) = asServer ? Unprivileged.command(executable, arguments) : (executable, arguments)
         var environment = ProcessInfo.processInfo.environment
         environment["LC_ALL"] = "C"
         environment.removeValue(forKey: "PGPASSWORD")
-        let argv = ([command] + allArguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
+        let pid: pid_t
+        do {
+            pid = try PosixSpawn.spawn(command, allArguments, environment: environment, stdin: input, stdout: output, stderr: output)
+        } catch {
+            throw PostgresTestFailure("\(error)")
         }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, command, &actions, &attributes, argv, envp)
-        guard spawned == 0 else { throw PostgresTestFailure("posix_spawn \(command): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else { throw PostgresTestFailure("waitpid \(command): \(String(cString: strerror(errno)))") }
@@ -209,13 +185,6 @@ public final class PostgresTestCluster: Sendable {
             throw PostgresTestFailure("\(executable) \(arguments.joined(separator: " ")) ended with status \(status): \(text)")
         }
     }
-
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift does not import.
-    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    private static let closeFrom: CloseFrom? = {
-        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: CloseFrom.self)
-    }()
 }
 
 public struct PostgresTestFailure: Error, CustomStringConvertible {

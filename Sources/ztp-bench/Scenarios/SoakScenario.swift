@@ -43,6 +43,8 @@ struct SoakScenario {
         var rssGrowthPercent: Double
         var rssSlopeKiBPerMinute: Double
         var serverClosedReasons: [String: Double]
+        /// `ztp_handshakes_total` by result.
+        var serverHandshakes: [String: Double]
         var failures: [String]
         var passed: Bool { failures.isEmpty }
     }
@@ -171,7 +173,8 @@ struct SoakScenario {
             final = try sample(server: server, api: api, at: now() - start, tally: tally)
             shared.samples.withLock { $0.append(final) }
         }
-        let reasons = try await api.closedReasons()
+        let reasons = try await api.counter("ztp_sessions_closed_total", by: "reason")
+        let handshakes = try await api.counter("ztp_handshakes_total", by: "result")
         let alive = server.process.isRunning
 
         let all = shared.samples.withLock { $0 }
@@ -194,7 +197,7 @@ struct SoakScenario {
         if counts["sessions", default: 0] == 0 { failures.append("no session completed a handshake") }
         return Result(seconds: seconds, sessions: sessions, warmup: warmup, samples: all, baseline: baseline, final: final,
                       counts: counts, rssGrowthPercent: growth, rssSlopeKiBPerMinute: fit.slope * 60 / 1024,
-                      serverClosedReasons: reasons, failures: failures)
+                      serverClosedReasons: reasons, serverHandshakes: handshakes, failures: failures)
     }
 
     /// One session (or one abandoned handshake) from connect to leave.
@@ -373,16 +376,17 @@ struct API: Sendable {
         try await HTTPProbe.request("DELETE", port: port, path: "/v1/tokens/\(jti)", bearer: key).status
     }
 
-    /// `ztp_sessions_closed_total` by reason, as the server counted them.
-    func closedReasons() async throws -> [String: Double] {
+    /// A labelled counter's values by one label, as the server counted them (e.g.
+    /// `ztp_sessions_closed_total` by `reason`).
+    func counter(_ name: String, by label: String) async throws -> [String: Double] {
         let text = String(decoding: try await HTTPProbe.request("GET", port: port, path: "/metrics", bearer: nil).body, as: UTF8.self)
-        var reasons: [String: Double] = [:]
-        for line in text.split(separator: "\n") where line.hasPrefix("ztp_sessions_closed_total{") {
-            guard let open = line.range(of: "reason=\""), let close = line[open.upperBound...].firstIndex(of: "\""),
+        var values: [String: Double] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix(name + "{") {
+            guard let open = line.range(of: label + "=\""), let close = line[open.upperBound...].firstIndex(of: "\""),
                   let value = Double(line.split(separator: " ").last ?? "") else { continue }
-            reasons[String(line[open.upperBound..<close]), default: 0] += value
+            values[String(line[open.upperBound..<close]), default: 0] += value
         }
-        return reasons
+        return values
     }
 
     /// The value of an unlabelled metric in Prometheus text.
