@@ -1,3 +1,9 @@
+/// An error of another layer that has a meaning for HTTP clients (e.g. a database that cannot
+/// be reached is a 503, not a 500); nil serves it as a 500.
+public protocol HTTPErrorConvertible: Error {
+    var httpError: HTTPError? { get }
+}
+
 /// An HTTP error a handler throws; the HTTP layer serves it as an RFC 9457 problem details body.
 ///
 /// The status picks the `title` (its reason phrase); `detail` is meant for the client, so it must

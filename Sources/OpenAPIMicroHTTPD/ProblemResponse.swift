@@ -22,6 +22,8 @@ public enum ProblemResponse {
                 return .badRequest(JSONDecodingProblem.detail(for: error, body: requestBody))
             }
             return .badRequest(parameterDetail(error, request: nil, pathParameters: [:]))
+        case let error as any HTTPErrorConvertible:
+            return error.httpError
         case let error as ServerError:
             if requestBody == nil, let decoding = error.underlyingError as? DecodingError {
                 return .badRequest(parameterDetail(decoding, request: error.request,

@@ -12,6 +12,8 @@ public struct ServerServices: Sendable {
     public let metrics: ServerMetrics
     /// Session, stream and server events for `GET /v1/events`.
     public let events: EventHub
+    /// `chat.sent` events the server may publish a second, over all sessions.
+    let chatEvents = ChatEventBudget(perSecond: 20)
     /// The metrics' counters as numbers, for `GET /v1/stats`.
     public var totals: ServerTotals { metrics.totals }
     public let logger: Logger

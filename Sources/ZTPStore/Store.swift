@@ -81,7 +81,8 @@ public final class Store: Sendable {
         try backend.recordIssued(token)
     }
 
-    /// Revokes the token `jti` at `at`, committed before this returns.
+    /// Revokes the token `jti` at `at`, committed before this returns, with the next revocation
+    /// sequence number (see `Revocation`); on PostgreSQL the commit notifies every watching server.
     ///
     /// A token revoked before keeps its first `revokedAt` and yields `.alreadyRevoked`.
     public func revoke(jti: String, at: Date) throws -> RevokeOutcome {
@@ -91,6 +92,27 @@ public final class Store: Sendable {
     /// Every jti with `revokedAt` set, expired or not; fills the server's in-memory set at start.
     public func revokedJTIs() throws -> Set<String> {
         try backend.revokedJTIs()
+    }
+
+    /// The revoked jtis and the sequence number of the last revocation among them, read so that
+    /// following `revocations(after: lastSequence, ...)` from here misses none.
+    public func revocationSnapshot() throws -> RevocationSnapshot {
+        try backend.revocationSnapshot()
+    }
+
+    /// Revocations committed after the one numbered `sequence`, in their order, at most `limit`
+    /// (pruned tokens are gone: their expiry refuses them already).
+    public func revocations(after sequence: Int64, limit: Int) throws -> [Revocation] {
+        precondition(limit >= 1)
+        return try backend.revocations(after: sequence, limit: limit)
+    }
+
+    /// Calls `onNotice` (on a thread of the store's) soon after any server on the database
+    /// commits a revocation, and whenever the watch (re)connects, since notices sent while it
+    /// was away are lost; nil for SQLite, where this process makes every revocation itself.
+    /// A notice only says "look": what changed is read with `revocations(after:limit:)`.
+    public func watchRevocations(_ onNotice: @escaping @Sendable () -> Void) -> (any RevocationWatch)? {
+        backend.watchRevocations(onNotice)
     }
 
     /// The token `jti`, or nil if it was never recorded or has been pruned.

@@ -13,6 +13,10 @@ protocol StoreBackend: Sendable {
     func recordIssued(_ token: TokenRecord) throws
     func revoke(jti: String, at: Date) throws -> RevokeOutcome
     func revokedJTIs() throws -> Set<String>
+    func revocationSnapshot() throws -> RevocationSnapshot
+    func revocations(after sequence: Int64, limit: Int) throws -> [Revocation]
+    /// Nil where no other process revokes (SQLite: one server per file).
+    func watchRevocations(_ onNotice: @escaping @Sendable () -> Void) -> (any RevocationWatch)?
     func token(jti: String) throws -> TokenRecord?
     func tokens(clientID: String?, state: TokenState?, now: Date, limit: Int, offset: Int) throws -> Page<TokenRecord>
     func tokensExpiring(after: Store.ExpiryCursor, upTo: Date, limit: Int) throws -> [TokenRecord]

@@ -15,10 +15,13 @@ import ZTPStore
 struct ServerApp {
     let listener: ZTPListener
     let management: ManagementService
+    /// Following the other nodes' revocations (a PostgreSQL database); nil with SQLite.
+    let revocationSync: RevocationSync?
     let logger: Logger
 
     init(configuration: ServerConfiguration, dataDirectory: String, httpHost: String, httpPort: Int,
-         writeDemoToken: Bool, database: DatabaseLocation, auditRowCap: Int, logger: Logger) throws {
+         writeDemoToken: Bool, database: DatabaseLocation, auditRowCap: Int, revocationStaleness: Double,
+         logger: Logger) throws {
         let prometheus = PrometheusMetricsFactory()
         MetricsSystem.bootstrap(prometheus)
         let directory = try DataDirectory(path: dataDirectory)
@@ -26,7 +29,12 @@ struct ServerApp {
         let secret = try directory.loadOrCreateTokenSecret()
         let store = try Store.open(database, auditRowCap: auditRowCap, logger: logger)
         logger.info("store open", metadata: ["database": "\(database)"])
-        let revocations = RevocationList(try store.revokedJTIs())
+        // On a shared database other nodes revoke too: the list follows them (RevocationSync)
+        // and is stale, refusing new handshakes, if it cannot for `revocationStaleness` seconds.
+        let snapshot = try store.revocationSnapshot()
+        var shared = false
+        if case .postgres = database { shared = true }
+        let revocations = RevocationList(snapshot.jtis, maxStaleness: shared ? revocationStaleness : nil)
         // One hub for every event source: the listener, the audit log, the token issuer.
         let events = EventHub()
         let audit = AuditLog(store: store, logger: logger, events: events)
@@ -54,6 +62,8 @@ struct ServerApp {
             host: httpHost, port: httpPort, listener: listener, store: store, issuer: issuer, audit: audit,
             adminKey: adminKey, prometheus: prometheus.registry, publicDirectory: ManagementService.findPublicDirectory(),
             logger: logger)
+        revocationSync = shared ? RevocationSync(store: store, services: services, after: snapshot.lastSequence,
+                                                 logger: logger) : nil
         self.logger = logger
     }
 
@@ -61,11 +71,11 @@ struct ServerApp {
         // Shut down in reverse order: the ZTP listener drains first while the management API
         // still answers (`/readyz` says 503, `/v1/events` subscribers see `server.draining` and
         // each session's close), then the API stops.
-        let group = ServiceGroup(configuration: .init(services: [
-            .init(service: MemoryTrimmer()),
-            .init(service: management),
-            .init(service: listener),
-        ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: MemoryTrimmer())]
+        if let revocationSync { services.append(.init(service: revocationSync)) }
+        services += [.init(service: management), .init(service: listener)]
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
         try await group.run()
     }
 }

@@ -18,6 +18,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Database URL postgres://user[:password]@host[:port]/db[?sslmode=disable] (env ZTP_DATABASE_URL, default the SQLite file DATA_DIR/ztp.sqlite)")
     var database: String?
 
+    @Option(help: "With a PostgreSQL database: seconds new handshakes are still accepted on the cached revocation list while the database cannot be reached; then they are refused until it is back (env ZTP_MAX_REVOCATION_STALENESS, default 30)")
+    var maxRevocationStaleness: Double?
+
     @Option(help: "Seconds for a client to finish its handshake (env ZTP_HANDSHAKE_TIMEOUT, default 10)")
     var handshakeTimeout: Double?
 
@@ -128,6 +131,15 @@ struct ServerOptions: ParsableArguments {
         } catch {
             throw ValidationError("\(flag != nil ? "--database" : "ZTP_DATABASE_URL"): \(error)")
         }
+    }
+
+    /// Seconds a fleet node goes on accepting handshakes without catching up on revocations.
+    func revocationStaleness() throws -> Double {
+        let seconds = try number(maxRevocationStaleness, "ZTP_MAX_REVOCATION_STALENESS", 30.0)
+        guard seconds >= 1, seconds.isFinite else {
+            throw ValidationError("--max-revocation-staleness must be at least 1 second, got \(seconds)")
+        }
+        return seconds
     }
 
     /// The audit log's row cap, at least 1.

@@ -26,13 +26,14 @@ struct Serve: AsyncParsableCommand {
         let httpAddress = try options.httpAddress
         let auditRowCap = try options.auditRowCap()
         let database = try options.databaseLocation()
+        let revocationStaleness = try options.revocationStaleness()
         try LoggingSetup.bootstrap(level: options.value(options.logLevel, "ZTP_LOG_LEVEL", "info"),
                                    format: options.value(options.logFormat, "ZTP_LOG_FORMAT", "text"))
         let logger = Logger(label: "ztp")
         let app = try ServerApp(configuration: configuration, dataDirectory: options.dataDirectory,
                                 httpHost: httpAddress.host, httpPort: httpAddress.port,
                                 writeDemoToken: options.writesDemoToken, database: database, auditRowCap: auditRowCap,
-                                logger: logger)
+                                revocationStaleness: revocationStaleness, logger: logger)
         try await app.run()
     }
 }

@@ -58,15 +58,7 @@ struct PostgresStoreTests {
 
         // The first server again (its identity and secret, a fresh working directory: nothing
         // of the store is local), and a second one beside it, both on the same database.
-        let sameIdentity: (URL) throws -> Void = { work in
-            let data = work.appendingPathComponent("data")
-            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: false)
-            chmod(data.path, 0o700)
-            for name in Self.sharedFiles {
-                try FileManager.default.copyItem(at: secrets.appendingPathComponent(name), to: data.appendingPathComponent(name))
-                chmod(data.appendingPathComponent(name).path, 0o600)
-            }
-        }
+        let sameIdentity = Self.identity(copiedFrom: secrets)
         try await withServer(arguments, prepare: sameIdentity) { restarted in
             try await withServer(arguments, prepare: sameIdentity) { second in
                 for (name, server) in [("restarted", restarted), ("second", second)] {
@@ -87,6 +79,20 @@ struct PostgresStoreTests {
                                                              bearer: admin.key)
                     #expect(listed.status == 200 && listed.body.contains("pg-carol"), "\(name): \(listed.body)")
                 }
+            }
+        }
+    }
+
+    /// Prepares a server's working directory with the key files of `directory` (another
+    /// server's data directory, or a copy of it), as nodes of one fleet share them.
+    static func identity(copiedFrom directory: URL) -> (URL) throws -> Void {
+        { work in
+            let data = work.appendingPathComponent("data")
+            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: false)
+            chmod(data.path, 0o700)
+            for name in sharedFiles {
+                try FileManager.default.copyItem(at: directory.appendingPathComponent(name), to: data.appendingPathComponent(name))
+                chmod(data.appendingPathComponent(name).path, 0o600)
             }
         }
     }

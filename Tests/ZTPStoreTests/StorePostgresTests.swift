@@ -133,3 +133,54 @@ extension Backend {
     /// Calls a store may fail after its connections were cut: one per connection it had open.
     static let reconnectAttempts = PostgresBackend.connectionLimit + 1
 }
+
+/// LISTEN/NOTIFY for revocations (issue 15).
+@Suite("Store revocation watch on PostgreSQL")
+struct StoreRevocationWatchTests {
+    @Test("a watch hears revocations committed by another store, and again after its connection is cut", arguments: Backend.postgresOnly)
+    func hearsRevocations(backend: Backend) throws {
+        try withDatabase(backend) { database in
+            let store = try database.open()
+            let other = try database.open()
+            for jti in ["n1", "n2", "n3"] { try other.recordIssued(Fixtures.token(jti, issued: 0)) }
+            let notices = LockedBox(0)
+            let watch = try #require(store.watchRevocations { notices.withLock { $0 += 1 } })
+            defer { watch.stop() }
+            // One notice when the watch connects: what passed before it listened must be read.
+            try Self.wait("the first notice") { notices.withLock { $0 } >= 1 }
+            // LISTEN is sent right after; let it arrive before the first revocation.
+            Thread.sleep(forTimeInterval: 0.3)
+            let before = notices.withLock { $0 }
+            _ = try other.revoke(jti: "n1", at: Fixtures.t0)
+            try Self.wait("a notice of the revocation") { notices.withLock { $0 } > before }
+
+            // Every connection to the database ended from the server's side (a PostgreSQL
+            // restart): the watch connects again and says so with a notice.
+            let afterCut = notices.withLock { $0 }
+            guard case .postgres(let url) = database.location else { return }
+            _ = try StorePostgresTests.connections(of: other).withConnection { session in
+                try session.query("""
+                    SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE datname = \(url.database) AND pid <> pg_backend_pid()
+                    """)
+            }
+            try Self.wait("a notice after reconnecting") { notices.withLock { $0 } > afterCut }
+            Thread.sleep(forTimeInterval: 0.3)
+            let reconnected = notices.withLock { $0 }
+            var revoked = false
+            for _ in 0..<Backend.reconnectAttempts where !revoked {
+                revoked = (try? other.revoke(jti: "n2", at: Fixtures.t0)) != nil
+            }
+            #expect(revoked)
+            try Self.wait("a notice on the new connection") { notices.withLock { $0 } > reconnected }
+        }
+    }
+
+    static func wait(_ what: String, within seconds: Double = 10, _ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition() {
+            guard Date() < deadline else { throw PostgresTestFailure("\(what) did not come within \(seconds) s") }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+}

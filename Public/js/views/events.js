@@ -11,7 +11,7 @@ import { drainState } from './overview.js';
 export const EVENTS_HELD = 500;
 
 export const EVENT_TYPES = [
-  'session.opened', 'session.closed', 'stream.opened', 'stream.closed', 'token.issued', 'token.revoked',
+  'session.opened', 'session.closed', 'stream.opened', 'stream.closed', 'chat.sent', 'token.issued', 'token.revoked',
   'token.expired', 'auth.failed', 'server.started', 'server.draining',
 ];
 

@@ -12,6 +12,11 @@ extension ManagementAPI {
         guard listener.isAccepting else {
             throw HTTPError(status: 503, detail: "the ZTP listener is not accepting connections")
         }
+        let revocations = services.revocations
+        if revocations.isStale, let limit = revocations.maxStaleness {
+            throw HTTPError(status: 503, detail: "the revocation list has not caught up with the database for "
+                + "\(Int(revocations.age)) s (limit \(Int(limit)) s): new ZTP connections are refused until it can")
+        }
         // A constant-cost probe: this route needs no key, so it must not cost more as the store grows.
         guard (try? store.checkReadable()) != nil else {
             throw HTTPError(status: 503, detail: "the store is not available")

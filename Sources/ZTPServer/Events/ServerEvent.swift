@@ -10,6 +10,7 @@ public struct ServerEvent: Sendable, Equatable {
         case sessionClosed = "session.closed"
         case streamOpened = "stream.opened"
         case streamClosed = "stream.closed"
+        case chatSent = "chat.sent"
         case tokenIssued = "token.issued"
         case tokenRevoked = "token.revoked"
         case tokenExpired = "token.expired"
@@ -38,7 +39,7 @@ public struct ServerEvent: Sendable, Equatable {
     /// The close reason text, when one was sent or received.
     public var reason: String?
     public var jti: String?
-    /// How many failures an `auth.failed` event stands for.
+    /// How many failures an `auth.failed` event stands for; how many messages a `chat.sent`.
     public var count: Int?
     public var detail: String?
 

@@ -44,6 +44,7 @@ public struct ChatHandler: StreamHandler {
         }
         let policy = stream.services.policy
         stream.services.metrics.chatMessage()
+        stream.announceChatMessage(bytes: message.count)
         stream.fanOut({
             recipients().filter { policy.may($0.role, use: ChatHandler.streamID) }
                 .map { $0.deliver(stream: ChatHandler.streamID, message: bytes) }

@@ -42,6 +42,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var deliveriesInFlight = 0
     /// Chat fan-outs waiting for `deliveriesInFlight` to fall; while any wait, input is paused.
     private var heldFanOuts = CircularBuffer<FanOut>()
+    /// Chat messages not yet announced in a `chat.sent` event, and the timer that announces them.
+    private var chat = ChatActivity()
+    private var chatStream: UInt32 = 0
+    private var chatTimer: Scheduled<Void>?
     private var timerDeadline = Double.infinity
     private var inReadBatch = false
     private var closing = false
@@ -83,6 +87,15 @@ final class ConnectionHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
+        // Fail closed: a revocation list that has not caught up with the fleet's database for
+        // longer than allowed might let a revoked token in. Sessions already open go on.
+        if services.revocations.isStale(now: acceptedAt) {
+            services.registry.handshakeEnded()
+            services.metrics.handshake("revocations_stale")
+            closing = true
+            context.close(promise: nil)
+            return
+        }
         let decision = services.gate.admit(address: remoteAddress, now: acceptedAt)
         switch decision {
         case .admitted:
@@ -119,9 +132,12 @@ final class ConnectionHandler: ChannelInboundHandler {
         closeTimer?.cancel()
         closeTimer = nil
         heldFanOuts.removeAll()
+        chatTimer?.cancel()
+        chatTimer = nil
         releaseHandshakeSlot()
         if handle != nil {
             leaveRegistry()
+            announceChat(closing: true)
             // Still open: the connection ended without a CLOSE (a CLOSE ended them in `finish`).
             endOpenStreams(code: nil)
             if !closing { services.metrics.sessionClosed("disconnected") }
@@ -233,6 +249,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 services.metrics.handshake("aborted")
             }
         } else {
+            announceChat(closing: true)
             endOpenStreams(code: reason.code)
             services.metrics.sessionClosed(reason.code.name.lowercased())
             announceClose(code: reason.code.name, reason: text(of: reason))
@@ -297,6 +314,44 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .protocolError(let error): return error.diagnostic
         case .timeout: return nil
         }
+    }
+
+    /// Counts a chat message this session sent on `stream`, for `chat.sent` (see `ChatActivity`).
+    func chatSent(stream: UInt32, bytes: Int) {
+        guard announced, let context else { return }
+        chatStream = stream
+        switch chat.add(bytes: bytes, now: monotonicNow()) {
+        case .announce:
+            announceChat()
+        case .announceAt(let instant):
+            let delay = max(0, instant - monotonicNow())
+            chatTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
+                self.announceChat()
+            }
+        case .gathering:
+            break
+        }
+    }
+
+    /// - Parameter closing: the session is ending: announce regardless of the server's budget
+    ///   (bounded by the sessions that end, each of which publishes `session.closed` anyway).
+    private func announceChat(closing: Bool = false) {
+        chatTimer?.cancel()
+        chatTimer = nil
+        guard announced, let handle, chat.gathered > 0 else { return }
+        let now = monotonicNow()
+        if !closing, !services.chatEvents.take(now: now), let context {
+            let retryAt = chat.postpone(now: now)
+            chatTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64((retryAt - now) * 1e9))) {
+                self.announceChat()
+            }
+            return
+        }
+        guard let gathered = chat.take(now: now) else { return }
+        services.events.publish(.chatSent, sessionID: handle.id, clientID: handle.clientID, role: handle.role,
+                                streamID: chatStream, streamKind: services.router.handler(for: chatStream)?.kind,
+                                count: gathered.messages,
+                                detail: "\(gathered.messages) message\(gathered.messages == 1 ? "" : "s"), \(gathered.bytes) bytes")
     }
 
     /// `session.closed`, once per announced session.
@@ -470,6 +525,6 @@ struct FanOut: Sendable {
 }
 
 /// Seconds on the monotonic clock, the time base the core's deadlines use.
-func monotonicNow() -> Double {
+public func monotonicNow() -> Double {
     Double(NIODeadline.now().uptimeNanoseconds) / 1e9
 }

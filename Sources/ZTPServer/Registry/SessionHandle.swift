@@ -41,6 +41,12 @@ public final class SessionHandle: Sendable {
                                keyEpoch: state.keyEpoch, streams: state.streams)
     }
 
+    /// Runs `body` with the connection at once, from code already on its event loop (a stream
+    /// handler's call); nothing when the connection is gone. No future: for per-message paths.
+    func onLoop(_ body: (ConnectionHandler) -> Void) {
+        if let connection = connection.value.connection { body(connection) }
+    }
+
     /// Runs `body` with the connection on its event loop; the future says false when the
     /// connection is already gone.
     func withConnection(_ body: @escaping @Sendable (ConnectionHandler) -> Bool) -> EventLoopFuture<Bool> {

@@ -59,6 +59,12 @@ public struct StreamContext: Sendable {
         }
     }
 
+    /// Counts a chat message the session sent on this stream, for the `chat.sent` event (at
+    /// most one a second per session; never the message's content). On the session's loop.
+    func announceChatMessage(bytes: Int) {
+        handle.onLoop { $0.chatSent(stream: streamID, bytes: bytes) }
+    }
+
     /// The session's event loop, for handlers that combine futures.
     public var eventLoop: any EventLoop { handle.eventLoop }
 }

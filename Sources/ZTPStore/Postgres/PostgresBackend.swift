@@ -12,6 +12,7 @@ import PostgresNIO
 final class PostgresBackend: StoreBackend {
     let auditRowCap: Int
     let connections: PostgresConnections
+    private let watches = LockedWatches()
 
     /// Connections per store: the API's concurrent requests, the audit writer and the expiry
     /// watcher rarely need more; further callers wait their turn.
@@ -29,6 +30,8 @@ final class PostgresBackend: StoreBackend {
     }
 
     func close() throws {
+        // Their connections run on the store's loop, which stops with it.
+        for watch in watches.withLock({ $0 }) { watch.stop() }
         do {
             try connections.close()
         } catch {
@@ -74,10 +77,46 @@ final class PostgresBackend: StoreBackend {
             guard let row = rows.first else { return .unknown }
             var record = try Self.token(row)
             if record.revokedAt != nil { return .alreadyRevoked(record) }
-            try session.query("UPDATE token SET revoked_at = \(at.storageValue) WHERE jti = \(jti)")
+            // The counter row stays locked until COMMIT: see PostgresSchema's v3.
+            let counter = try session.query("UPDATE revocation_counter SET last = last + 1 WHERE id = 1 RETURNING last")
+            let sequence = try counter.first?.decode(Int64.self) ?? 0
+            try session.query("""
+                UPDATE token SET revoked_at = \(at.storageValue), revocation_seq = \(sequence) WHERE jti = \(jti)
+                """)
+            // Delivered at COMMIT, and only if it commits: durable first, then the notice.
+            try session.query("SELECT pg_notify(\(PostgresSchema.revocationChannel), \(String(sequence)))")
             record.revokedAt = at
             return .revoked(record)
         }
+    }
+
+    func revocationSnapshot() throws -> RevocationSnapshot {
+        try connections.withConnection { session in
+            // The counter first, then the tokens (each statement sees what was committed when it
+            // began): a revocation committed in between is in the set and after the number, so
+            // it is applied twice, which is harmless; the other order could miss one.
+            let last = try session.query("SELECT last FROM revocation_counter WHERE id = 1").first?.decode(Int64.self) ?? 0
+            let jtis = Set(try session.query("SELECT jti FROM token WHERE revoked_at IS NOT NULL").map { try $0.decode(String.self) })
+            return RevocationSnapshot(jtis: jtis, lastSequence: last)
+        }
+    }
+
+    func revocations(after sequence: Int64, limit: Int) throws -> [Revocation] {
+        try connections.withConnection { session in
+            try session.query("""
+                SELECT jti, revocation_seq FROM token WHERE revocation_seq > \(sequence) ORDER BY revocation_seq LIMIT \(limit)
+                """).map { row in
+                let (jti, number) = try row.decode((String, Int64).self)
+                return Revocation(jti: jti, sequence: number)
+            }
+        }
+    }
+
+    func watchRevocations(_ onNotice: @escaping @Sendable () -> Void) -> (any RevocationWatch)? {
+        let watch = PostgresRevocationWatch(connections: connections, channel: PostgresSchema.revocationChannel,
+                                            onNotice: onNotice)
+        watches.withLock { $0.append(watch) }
+        return watch
     }
 
     func revokedJTIs() throws -> Set<String> {
@@ -213,5 +252,15 @@ final class PostgresBackend: StoreBackend {
             try session.changes("DELETE FROM token WHERE expires_at < \(cutoff.storageValue)")
                 + session.changes("DELETE FROM audit WHERE time < \(auditCutoff.storageValue)")
         }
+    }
+}
+
+/// The revocation watches a store opened, stopped when it closes.
+private final class LockedWatches: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: [PostgresRevocationWatch] = []
+
+    func withLock<T>(_ body: (inout [PostgresRevocationWatch]) -> T) -> T {
+        lock.withLock { body(&value) }
     }
 }

@@ -14,8 +14,8 @@ import PostgresNIO
 /// new one opened on the next call, so the store recovers when PostgreSQL is back.
 final class PostgresConnections: @unchecked Sendable {
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private let configuration: PostgresConnection.Configuration
-    private let logger: Logger
+    let configuration: PostgresConnection.Configuration
+    let logger: Logger
     private let limit: Int
     /// Guards the fields below it.
     private let condition = NSCondition()
@@ -50,6 +50,17 @@ final class PostgresConnections: @unchecked Sendable {
         }
         EventLoopFuture.andAllComplete(closing, on: group.next()).whenComplete { _ in
             DispatchQueue.global().async { group.shutdownGracefully { _ in } }
+        }
+    }
+
+    /// The loop every connection of this store runs on (one thread, the store's own).
+    var eventLoop: any EventLoop { group.next() }
+
+    /// A connection id for the logs, unique within this store.
+    func nextConnectionID() -> Int {
+        condition.withLock {
+            nextID += 1
+            return nextID
         }
     }
 

@@ -6,10 +6,6 @@ import PostgresNIO
 /// Dates are `double precision` seconds since 2001-01-01 UTC, as in SQLite, so a date reads back
 /// exactly as written (a `timestamptz` keeps microseconds only). Migrations are append-only:
 /// never edit a shipped one, add the next.
-///
-/// A later step can add a revocation sequence number as a migration: a `bigint` column on
-/// `token` set from a sequence by `revoke`, so a node that missed notifications can ask for
-/// every revocation after the last number it saw.
 enum PostgresSchema {
     struct Migration {
         let version: Int
@@ -63,7 +59,27 @@ enum PostgresSchema {
             "ALTER TABLE audit ADD COLUMN aggregate_key text",
             "CREATE UNIQUE INDEX audit_aggregate ON audit(aggregate_key)",
         ]),
+        Migration(version: 3, name: "revocation sequence", statements: [
+            // As SQLite's v3: the next number of a one-row counter, taken in the revoking
+            // transaction. The counter row's lock is held to commit, so a second revocation
+            // takes its number only once the first is visible: numbers appear in order, and a
+            // server that follows them after the last one it saw misses none. (A SEQUENCE would
+            // not do: its numbers can commit out of order.)
+            "ALTER TABLE token ADD COLUMN revocation_seq bigint",
+            """
+            UPDATE token SET revocation_seq = numbered.n
+            FROM (SELECT jti, row_number() OVER (ORDER BY revoked_at, seq) AS n FROM token WHERE revoked_at IS NOT NULL) numbered
+            WHERE token.jti = numbered.jti
+            """,
+            "CREATE TABLE revocation_counter (id integer PRIMARY KEY CHECK (id = 1), last bigint NOT NULL)",
+            "INSERT INTO revocation_counter (id, last) SELECT 1, COALESCE(max(revocation_seq), 0) FROM token",
+            // Following revocations after a number.
+            "CREATE UNIQUE INDEX token_revocation_seq ON token(revocation_seq) WHERE revocation_seq IS NOT NULL",
+        ]),
     ]
+
+    /// The channel every revocation is announced on (its payload: the sequence number).
+    static let revocationChannel = "ztp_revocation"
 
     /// Applies the migrations the database lacks, all in one transaction under an advisory
     /// lock: a second server starting at the same moment waits, then finds them applied.

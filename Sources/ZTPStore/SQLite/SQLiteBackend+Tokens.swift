@@ -29,9 +29,12 @@ extension SQLiteBackend {
             else { return .unknown }
             var record = try TokenRecord(row: row)
             if record.revokedAt != nil { return .alreadyRevoked(record) }
+            // The write transaction is the only one, so numbers follow commit order.
+            try db.execute(sql: "UPDATE revocation_counter SET last = last + 1 WHERE id = 1")
+            let sequence = try Int64.fetchOne(db, sql: "SELECT last FROM revocation_counter WHERE id = 1") ?? 0
             try db.execute(
-                sql: "UPDATE token SET revoked_at = ? WHERE jti = ?",
-                arguments: [at.storageValue, jti])
+                sql: "UPDATE token SET revoked_at = ?, revocation_seq = ? WHERE jti = ?",
+                arguments: [at.storageValue, sequence, jti])
             record.revokedAt = at
             return .revoked(record)
         }
@@ -42,6 +45,27 @@ extension SQLiteBackend {
         try read { db in
             Set(try String.fetchAll(db, sql: "SELECT jti FROM token WHERE revoked_at IS NOT NULL"))
         }
+    }
+
+    func revocationSnapshot() throws -> RevocationSnapshot {
+        try read { db in
+            RevocationSnapshot(
+                jtis: Set(try String.fetchAll(db, sql: "SELECT jti FROM token WHERE revoked_at IS NOT NULL")),
+                lastSequence: try Int64.fetchOne(db, sql: "SELECT last FROM revocation_counter WHERE id = 1") ?? 0)
+        }
+    }
+
+    func revocations(after sequence: Int64, limit: Int) throws -> [Revocation] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT jti, revocation_seq FROM token WHERE revocation_seq > ? ORDER BY revocation_seq LIMIT ?",
+                arguments: [sequence, limit]
+            ).map { Revocation(jti: $0[0], sequence: $0[1]) }
+        }
+    }
+
+    func watchRevocations(_ onNotice: @escaping @Sendable () -> Void) -> (any RevocationWatch)? {
+        nil
     }
 
     /// The token `jti`, or nil if it was never recorded or has been pruned.

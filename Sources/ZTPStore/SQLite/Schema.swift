@@ -47,6 +47,27 @@ enum Schema {
                 CREATE UNIQUE INDEX audit_aggregate ON audit(aggregate_key);
                 """)
         }
+        migrator.registerMigration("v3: revocation sequence") { db in
+            // Each revocation gets the next number of a one-row counter, in the revoking
+            // transaction: numbers follow commit order and are never reused, even when the
+            // token that had the highest one is pruned. Tokens revoked before this migration
+            // are numbered in the order they were revoked.
+            try db.execute(sql: """
+                ALTER TABLE token ADD COLUMN revocation_seq INTEGER;
+                UPDATE token SET revocation_seq = (
+                    SELECT n FROM (SELECT jti AS revoked, row_number() OVER (ORDER BY revoked_at, rowid) AS n
+                                   FROM token WHERE revoked_at IS NOT NULL)
+                    WHERE revoked = token.jti)
+                WHERE revoked_at IS NOT NULL;
+                CREATE TABLE revocation_counter (
+                    id   INTEGER PRIMARY KEY CHECK (id = 1),
+                    last INTEGER NOT NULL
+                );
+                INSERT INTO revocation_counter (id, last) VALUES (1, COALESCE((SELECT MAX(revocation_seq) FROM token), 0));
+                -- Following revocations after a number.
+                CREATE UNIQUE INDEX token_revocation_seq ON token(revocation_seq) WHERE revocation_seq IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

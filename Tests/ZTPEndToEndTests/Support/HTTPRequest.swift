@@ -5,6 +5,8 @@ import ZTPTestSupport
 struct HTTPExchange {
     var status: Int
     var body: String
+    /// The status line and header fields, as received.
+    var head = ""
 
     static func send(_ method: String, _ path: String, port: Int, bearer: String? = nil, json: String? = nil) async throws -> HTTPExchange {
         let connection = try await RawConnection.connect(port: port)
@@ -25,7 +27,7 @@ struct HTTPExchange {
         guard fields.count >= 2, let status = Int(fields[1]) else { throw E2EFailure("\(method) \(path): bad status line '\(statusLine)'") }
         var body = String(response[split.upperBound...])
         if head.lowercased().contains("transfer-encoding: chunked") { body = dechunk(body) }
-        return HTTPExchange(status: status, body: body)
+        return HTTPExchange(status: status, body: body, head: String(head))
     }
 
     private static func dechunk(_ text: String) -> String {
