@@ -175,8 +175,9 @@ final class DaemonCore: Sendable {
             return .buffered(response, try await [UInt8](collecting: responseBody, upTo: responseLimit))
         } catch {
             if let problem = ProblemResponse.clientError(for: error, requestBody: body == nil ? nil : requestBytes() ?? []) {
-                // A 5xx that is no bug of ours (a database down) still deserves the operator's eye.
-                if problem.status >= 500 {
+                // A 5xx that is no bug of ours (a database down) still deserves the operator's
+                // eye; one a handler answers on purpose (`/readyz` while draining) does not.
+                if problem.status >= 500, !ProblemResponse.isAnsweredOnPurpose(error) {
                     logger.warning("handler unavailable", metadata: [
                         "request": "\(request.method) \(context.routeTemplate)", "status": "\(problem.status)",
                         "error": "\(ProblemResponse.logDescription(of: error))"])

@@ -89,6 +89,13 @@ public enum ProblemResponse {
         }
     }
 
+    /// True when `error` is an `HTTPError` a handler (or the transport) threw: an answer it
+    /// chose, not a failure it met.
+    public static func isAnsweredOnPurpose(_ error: any Error) -> Bool {
+        if let error = error as? ServerError { return isAnsweredOnPurpose(error.underlyingError) }
+        return error is HTTPError
+    }
+
     /// `error` for a log line. Never a `ServerError`'s own description: it prints the request's
     /// headers, the admin key among them.
     public static func logDescription(of error: any Error) -> String {
