@@ -111,8 +111,20 @@ public final class Store: Sendable {
     /// commits a revocation, and whenever the watch (re)connects, since notices sent while it
     /// was away are lost; nil for SQLite, where this process makes every revocation itself.
     /// A notice only says "look": what changed is read with `revocations(after:limit:)`.
-    public func watchRevocations(_ onNotice: @escaping @Sendable () -> Void) -> (any RevocationWatch)? {
-        backend.watchRevocations(onNotice)
+    public func watchRevocations(_ onNotice: @escaping @Sendable () -> Void) -> (any StoreWatch)? {
+        backend.watch([.revocations]) { _ in onNotice() }
+    }
+
+    /// Calls `onNotice` (on a thread of the store's) for each notice on `channels` from any
+    /// server on the database, and with `.connected` at each (re)connection; nil for SQLite.
+    public func watch(_ channels: [StoreChannel], _ onNotice: @escaping @Sendable (StoreNotice) -> Void) -> (any StoreWatch)? {
+        backend.watch(channels, onNotice)
+    }
+
+    /// Sends `payload` to every server watching `channel` (PostgreSQL: at most 8000 bytes);
+    /// nothing with SQLite.
+    public func notify(_ channel: StoreChannel, payload: String) throws {
+        try backend.notify(channel, payload: payload)
     }
 
     /// The token `jti`, or nil if it was never recorded or has been pruned.
@@ -148,6 +160,53 @@ public final class Store: Sendable {
     public func tokensExpiring(after: ExpiryCursor, upTo: Date, limit: Int) throws -> [TokenRecord] {
         precondition(limit >= 1)
         return try backend.tokensExpiring(after: after, upTo: upTo, limit: limit)
+    }
+
+    // MARK: Fleet
+
+    /// Records this node (again, after a restart: the row is replaced) with a heartbeat now.
+    public func registerNode(_ node: NodeRecord) throws {
+        try backend.registerNode(node)
+    }
+
+    /// Marks the node alive now; false when its row is gone (pruned as silent): register again.
+    public func heartbeat(nodeID: String, sessionCount: Int) throws -> Bool {
+        try backend.heartbeat(nodeID: nodeID, sessionCount: sessionCount)
+    }
+
+    /// A heartbeat that also replaces the node's published sessions (opaque text, the fleet
+    /// view's JSON) and moves their version on; false when the row is gone.
+    public func publishSessions(nodeID: String, sessionCount: Int, sessions: String) throws -> Bool {
+        try backend.publishSessions(nodeID: nodeID, sessionCount: sessionCount, sessions: sessions)
+    }
+
+    /// Every registered node, with its silence by the database's clock, in id order.
+    public func nodes() throws -> [NodeStatus] {
+        try backend.nodes()
+    }
+
+    /// The published sessions of the nodes `ids`, by node id (nodes not found are absent).
+    public func sessions(ofNodes ids: [String]) throws -> [String: String] {
+        guard !ids.isEmpty else { return [:] }
+        return try backend.sessions(ofNodes: ids)
+    }
+
+    /// Forgets a node (a graceful stop: it is gone at once rather than after its silence).
+    public func removeNode(id: String) throws {
+        try backend.removeNode(id: id)
+    }
+
+    /// Forgets nodes silent for more than `seconds`; returns how many.
+    @discardableResult
+    public func pruneNodes(silentFor seconds: TimeInterval) throws -> Int {
+        try backend.pruneNodes(silentFor: seconds)
+    }
+
+    /// Records `identity` as the fleet's if none is recorded yet, in one statement (of nodes
+    /// starting together, one wins); returns the fleet's identity, which a node compares with
+    /// its own.
+    public func claimFleetIdentity(_ identity: FleetIdentity) throws -> FleetIdentity {
+        try backend.claimFleetIdentity(identity)
     }
 
     // MARK: Audit

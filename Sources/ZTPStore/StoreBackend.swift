@@ -15,8 +15,18 @@ protocol StoreBackend: Sendable {
     func revokedJTIs() throws -> Set<String>
     func revocationSnapshot() throws -> RevocationSnapshot
     func revocations(after sequence: Int64, limit: Int) throws -> [Revocation]
-    /// Nil where no other process revokes (SQLite: one server per file).
-    func watchRevocations(_ onNotice: @escaping @Sendable () -> Void) -> (any RevocationWatch)?
+    /// Nil where no other process shares the database (SQLite: one server per file).
+    func watch(_ channels: [StoreChannel], _ onNotice: @escaping @Sendable (StoreNotice) -> Void) -> (any StoreWatch)?
+    func notify(_ channel: StoreChannel, payload: String) throws
+
+    func registerNode(_ node: NodeRecord) throws
+    func heartbeat(nodeID: String, sessionCount: Int) throws -> Bool
+    func publishSessions(nodeID: String, sessionCount: Int, sessions: String) throws -> Bool
+    func nodes() throws -> [NodeStatus]
+    func sessions(ofNodes ids: [String]) throws -> [String: String]
+    func removeNode(id: String) throws
+    func pruneNodes(silentFor seconds: TimeInterval) throws -> Int
+    func claimFleetIdentity(_ identity: FleetIdentity) throws -> FleetIdentity
     func token(jti: String) throws -> TokenRecord?
     func tokens(clientID: String?, state: TokenState?, now: Date, limit: Int, offset: Int) throws -> Page<TokenRecord>
     func tokensExpiring(after: Store.ExpiryCursor, upTo: Date, limit: Int) throws -> [TokenRecord]

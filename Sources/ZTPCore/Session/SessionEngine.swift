@@ -130,7 +130,7 @@ struct SessionEngine: Sendable {
 }
 
 /// Session-wide counters for the management API and metrics.
-public struct SessionStatistics: Equatable, Sendable {
+public struct SessionStatistics: Equatable, Sendable, Codable {
     public var bytesIn: UInt64 = 0
     public var bytesOut: UInt64 = 0
     public var framesIn: UInt64 = 0

@@ -3,7 +3,7 @@ import ZTPCore
 
 /// A session as the management API sees it: identity plus counters, copied out of the
 /// registry so that nothing outside holds references into live connection state.
-public struct SessionSnapshot: Sendable, Equatable {
+public struct SessionSnapshot: Sendable, Equatable, Codable {
     public var id: String
     public var clientID: String
     public var role: String
@@ -17,7 +17,7 @@ public struct SessionSnapshot: Sendable, Equatable {
 }
 
 /// One open stream of a session.
-public struct StreamSnapshot: Sendable, Equatable {
+public struct StreamSnapshot: Sendable, Equatable, Codable {
     public var id: UInt32
     /// `chat`, `control`, or the handler's name.
     public var kind: String

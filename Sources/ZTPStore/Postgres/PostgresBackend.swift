@@ -84,7 +84,7 @@ final class PostgresBackend: StoreBackend {
                 UPDATE token SET revoked_at = \(at.storageValue), revocation_seq = \(sequence) WHERE jti = \(jti)
                 """)
             // Delivered at COMMIT, and only if it commits: durable first, then the notice.
-            try session.query("SELECT pg_notify(\(PostgresSchema.revocationChannel), \(String(sequence)))")
+            try session.query("SELECT pg_notify(\(StoreChannel.revocations.rawValue), \(String(sequence)))")
             record.revokedAt = at
             return .revoked(record)
         }
@@ -112,11 +112,16 @@ final class PostgresBackend: StoreBackend {
         }
     }
 
-    func watchRevocations(_ onNotice: @escaping @Sendable () -> Void) -> (any RevocationWatch)? {
-        let watch = PostgresRevocationWatch(connections: connections, channel: PostgresSchema.revocationChannel,
-                                            onNotice: onNotice)
+    func watch(_ channels: [StoreChannel], _ onNotice: @escaping @Sendable (StoreNotice) -> Void) -> (any StoreWatch)? {
+        let watch = PostgresWatch(connections: connections, channels: channels, onNotice: onNotice)
         watches.withLock { $0.append(watch) }
         return watch
+    }
+
+    func notify(_ channel: StoreChannel, payload: String) throws {
+        try connections.withConnection { session in
+            try session.query("SELECT pg_notify(\(channel.rawValue), \(payload))")
+        }
     }
 
     func revokedJTIs() throws -> Set<String> {
@@ -255,12 +260,12 @@ final class PostgresBackend: StoreBackend {
     }
 }
 
-/// The revocation watches a store opened, stopped when it closes.
+/// The watches a store opened, stopped when it closes.
 private final class LockedWatches: @unchecked Sendable {
     private let lock = NSLock()
-    private var value: [PostgresRevocationWatch] = []
+    private var value: [PostgresWatch] = []
 
-    func withLock<T>(_ body: (inout [PostgresRevocationWatch]) -> T) -> T {
+    func withLock<T>(_ body: (inout [PostgresWatch]) -> T) -> T {
         lock.withLock { body(&value) }
     }
 }

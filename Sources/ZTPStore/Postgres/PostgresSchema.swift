@@ -76,10 +76,36 @@ enum PostgresSchema {
             // Following revocations after a number.
             "CREATE UNIQUE INDEX token_revocation_seq ON token(revocation_seq) WHERE revocation_seq IS NOT NULL",
         ]),
+        Migration(version: 4, name: "nodes and fleet identity", statements: [
+            // One row per server of the fleet; `heartbeat_at` is the database's clock, so
+            // silence is measured on one clock. `sessions` is the node's published session list
+            // (JSON, opaque here); `sessions_version` moves with each publication.
+            """
+            CREATE TABLE node (
+                id               text COLLATE "C" PRIMARY KEY,
+                ztp_address      text NOT NULL,
+                api_address      text NOT NULL,
+                version          text NOT NULL,
+                started_at       double precision NOT NULL,
+                heartbeat_at     double precision NOT NULL,
+                session_count    integer NOT NULL DEFAULT 0,
+                sessions         text NOT NULL DEFAULT '[]',
+                sessions_version bigint NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            CREATE TABLE fleet_identity (
+                id                 integer PRIMARY KEY CHECK (id = 1),
+                server_public_key  text NOT NULL,
+                secret_fingerprint text NOT NULL
+            )
+            """,
+        ]),
     ]
 
-    /// The channel every revocation is announced on (its payload: the sequence number).
-    static let revocationChannel = "ztp_revocation"
+    /// Now, by the database's clock, in the store's date unit (seconds since 2001-01-01 UTC).
+    static let now = "(extract(epoch from clock_timestamp())::double precision - 978307200)"
+
 
     /// Applies the migrations the database lacks, all in one transaction under an advisory
     /// lock: a second server starting at the same moment waits, then finds them applied.

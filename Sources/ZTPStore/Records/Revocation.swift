@@ -25,8 +25,3 @@ public struct RevocationSnapshot: Sendable, Equatable {
         self.lastSequence = lastSequence
     }
 }
-
-/// Notices from the database that revocations were made (PostgreSQL's LISTEN), until `stop()`.
-public protocol RevocationWatch: Sendable {
-    func stop()
-}

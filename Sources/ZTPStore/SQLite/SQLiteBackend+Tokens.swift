@@ -64,10 +64,6 @@ extension SQLiteBackend {
         }
     }
 
-    func watchRevocations(_ onNotice: @escaping @Sendable () -> Void) -> (any RevocationWatch)? {
-        nil
-    }
-
     /// The token `jti`, or nil if it was never recorded or has been pruned.
     func token(jti: String) throws -> TokenRecord? {
         try read { db in

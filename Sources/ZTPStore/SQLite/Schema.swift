@@ -68,6 +68,28 @@ enum Schema {
                 CREATE UNIQUE INDEX token_revocation_seq ON token(revocation_seq) WHERE revocation_seq IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v4: nodes and fleet identity") { db in
+            // The same tables as PostgreSQL's v4, so the store means the same on both. With
+            // SQLite there is one server per file; nothing in the server writes them.
+            try db.execute(sql: """
+                CREATE TABLE node (
+                    id               TEXT PRIMARY KEY NOT NULL,
+                    ztp_address      TEXT NOT NULL,
+                    api_address      TEXT NOT NULL,
+                    version          TEXT NOT NULL,
+                    started_at       REAL NOT NULL,
+                    heartbeat_at     REAL NOT NULL,
+                    session_count    INTEGER NOT NULL DEFAULT 0,
+                    sessions         TEXT NOT NULL DEFAULT '[]',
+                    sessions_version INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE fleet_identity (
+                    id                 INTEGER PRIMARY KEY CHECK (id = 1),
+                    server_public_key  TEXT NOT NULL,
+                    secret_fingerprint TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

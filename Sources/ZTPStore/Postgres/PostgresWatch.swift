@@ -2,24 +2,24 @@ import Foundation
 import NIOCore
 import PostgresNIO
 
-/// LISTEN on the revocation channel over a connection of its own, kept open: a connection that
-/// fails or ends is opened again after `retryDelay`, and each (re)connection is itself a notice,
-/// because notices sent while no connection listened are lost (the caller then reads what it
-/// missed by sequence number).
-final class PostgresRevocationWatch: RevocationWatch, @unchecked Sendable {
+/// LISTEN on some channels over a connection of its own, kept open: a connection that fails or
+/// ends is opened again after `retryDelay`. Each (re)connection is reported (`.connected`),
+/// because notices sent while no connection listened are lost: the caller reads what it may
+/// have missed (revocations, by sequence number).
+final class PostgresWatch: StoreWatch, @unchecked Sendable {
     static let retryDelay: TimeAmount = .seconds(1)
 
     private let connections: PostgresConnections
-    private let channel: String
-    private let onNotice: @Sendable () -> Void
+    private let channels: [StoreChannel]
+    private let onNotice: @Sendable (StoreNotice) -> Void
     /// Guards the fields below it.
     private let lock = NSLock()
     private var connection: PostgresConnection?
     private var stopped = false
 
-    init(connections: PostgresConnections, channel: String, onNotice: @escaping @Sendable () -> Void) {
+    init(connections: PostgresConnections, channels: [StoreChannel], onNotice: @escaping @Sendable (StoreNotice) -> Void) {
         self.connections = connections
-        self.channel = channel
+        self.channels = channels
         self.onNotice = onNotice
         connect()
     }
@@ -51,8 +51,12 @@ final class PostgresRevocationWatch: RevocationWatch, @unchecked Sendable {
                     return
                 }
                 let onNotice = self.onNotice
-                connection.addListener(channel: self.channel) { _, _ in onNotice() }
-                onNotice()
+                for channel in self.channels {
+                    connection.addListener(channel: channel.rawValue) { _, notification in
+                        onNotice(.message(channel, notification.payload))
+                    }
+                }
+                onNotice(.connected)
                 connection.closeFuture.whenComplete { _ in
                     self.lock.withLock { if self.connection === connection { self.connection = nil } }
                     self.retry(on: loop)
