@@ -25,13 +25,14 @@ public final class ManagementService: Service, Sendable {
     public var port: Int { transport.port }
 
     public init(host: String, port: Int, listener: ZTPListener, store: Store, issuer: TokenIssuer, audit: AuditLog,
-                adminKey: AdminKey, prometheus: PrometheusCollectorRegistry, publicDirectory: String?, logger: Logger) throws {
+                adminKey: AdminKey, prometheus: PrometheusCollectorRegistry, publicDirectory: String?,
+                fleet: Fleet = .single(), logger: Logger) throws {
         let requests = HTTPRequestTotal()
         let stats = StatsHistory()
         let api = ManagementAPI(listener: listener, store: store, issuer: issuer, audit: audit,
                                 prometheus: prometheus, publicDirectory: publicDirectory,
                                 httpListen: "\(host.contains(":") ? "[\(host)]" : host):\(port)",
-                                openAPIPath: ManagementService.findResource("openapi.yaml"), stats: stats)
+                                openAPIPath: ManagementService.findResource("openapi.yaml"), stats: stats, fleet: fleet)
         sampler = StatsSampler(history: stats, totals: listener.services.totals, httpRequests: { requests.value })
         expiryWatcher = TokenExpiryWatcher(store: store, events: listener.services.events, logger: logger)
         transport = MicroHTTPDTransport(

@@ -15,13 +15,14 @@ import ZTPStore
 struct ServerApp {
     let listener: ZTPListener
     let management: ManagementService
-    /// Following the other nodes' revocations (a PostgreSQL database); nil with SQLite.
-    let revocationSync: RevocationSync?
+    /// With a PostgreSQL database: following the other nodes' revocations, this node's
+    /// heartbeats and sessions, and their requests; empty with SQLite.
+    let fleetServices: [any Service]
     let logger: Logger
 
     init(configuration: ServerConfiguration, dataDirectory: String, httpHost: String, httpPort: Int,
          writeDemoToken: Bool, database: DatabaseLocation, auditRowCap: Int, revocationStaleness: Double,
-         logger: Logger) throws {
+         nodeID: String, logger: Logger) throws {
         let prometheus = PrometheusMetricsFactory()
         MetricsSystem.bootstrap(prometheus)
         let directory = try DataDirectory(path: dataDirectory)
@@ -58,12 +59,27 @@ struct ServerApp {
             }
         }
         let adminKey = try AdminKey.load(directory: directory, logger: logger)
+        let node = Fleet.node(id: nodeID, ztpAddress: "\(configuration.host):\(configuration.port)",
+                              apiAddress: "\(httpHost):\(httpPort)")
+        var fleet = Fleet.single(node)
+        var fleetServices: [any Service] = []
+        if shared {
+            try FleetIdentityCheck.join(store, as: FleetIdentityCheck.identity(publicKey: identity.publicKey, tokenSecret: secret))
+            let view = FleetView(selfID: nodeID)
+            let commands = FleetCommands(store: store, services: services, nodeID: nodeID, logger: logger)
+            fleet = Fleet(node: node, view: view, commands: commands)
+            fleetServices = [
+                RevocationSync(store: store, services: services, after: snapshot.lastSequence, logger: logger),
+                try NodeHeartbeat(store: store, services: services, node: node, view: view, logger: logger),
+                commands,
+            ]
+            logger.info("joined the fleet", metadata: ["node": "\(nodeID)"])
+        }
+        self.fleetServices = fleetServices
         management = try ManagementService(
             host: httpHost, port: httpPort, listener: listener, store: store, issuer: issuer, audit: audit,
             adminKey: adminKey, prometheus: prometheus.registry, publicDirectory: ManagementService.findPublicDirectory(),
-            logger: logger)
-        revocationSync = shared ? RevocationSync(store: store, services: services, after: snapshot.lastSequence,
-                                                 logger: logger) : nil
+            fleet: fleet, logger: logger)
         self.logger = logger
     }
 
@@ -72,7 +88,7 @@ struct ServerApp {
         // still answers (`/readyz` says 503, `/v1/events` subscribers see `server.draining` and
         // each session's close), then the API stops.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: MemoryTrimmer())]
-        if let revocationSync { services.append(.init(service: revocationSync)) }
+        services += fleetServices.map { .init(service: $0) }
         services += [.init(service: management), .init(service: listener)]
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))

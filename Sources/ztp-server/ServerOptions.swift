@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZTPCore
+import ZTPManagement
 import ZTPServer
 import ZTPStore
 
@@ -17,6 +18,9 @@ struct ServerOptions: ParsableArguments {
 
     @Option(help: "Database URL postgres://user[:password]@host[:port]/db[?sslmode=disable] (env ZTP_DATABASE_URL, default the SQLite file DATA_DIR/ztp.sqlite)")
     var database: String?
+
+    @Option(help: "This server's name in its fleet (env ZTP_NODE_ID, default HOSTNAME-ZTPPORT)")
+    var nodeId: String?
 
     @Option(help: "With a PostgreSQL database: seconds new handshakes are still accepted on the cached revocation list while the database cannot be reached; then they are refused until it is back (env ZTP_MAX_REVOCATION_STALENESS, default 30)")
     var maxRevocationStaleness: Double?
@@ -140,6 +144,15 @@ struct ServerOptions: ParsableArguments {
             throw ValidationError("--max-revocation-staleness must be at least 1 second, got \(seconds)")
         }
         return seconds
+    }
+
+    /// The node id: 1 to 128 characters, no control characters.
+    func nodeID(ztpPort: Int) throws -> String {
+        let id = value(nodeId, "ZTP_NODE_ID", Fleet.defaultNodeID(ztpPort: ztpPort))
+        guard (1...128).contains(id.count), !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ValidationError("--node-id must be 1 to 128 characters without control characters, got '\(id)'")
+        }
+        return id
     }
 
     /// The audit log's row cap, at least 1.

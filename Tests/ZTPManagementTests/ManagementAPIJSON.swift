@@ -38,6 +38,12 @@ struct ManagementAPIJSON: CustomStringConvertible, @unchecked Sendable {
 
     var double: Double? { (value as? NSNumber)?.doubleValue }
 
+    /// A boolean, but not a number.
+    var bool: Bool? {
+        guard let number = value as? NSNumber, String(cString: number.objCType) == "c" else { return nil }
+        return number.boolValue
+    }
+
     var array: [ManagementAPIJSON] { (value as? [Any])?.map { ManagementAPIJSON($0) } ?? [] }
 
     var isArray: Bool { value is [Any] }

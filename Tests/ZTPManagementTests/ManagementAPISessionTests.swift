@@ -10,12 +10,32 @@ extension ManagementAPITests {
     struct Sessions {
         static let sessionKeys: Set<String> = [
             "id", "client_id", "role", "token_jti", "remote_address", "connected_at", "last_activity_at",
-            "bytes_in", "bytes_out", "frames_in", "frames_out", "streams_open", "key_epoch",
+            "bytes_in", "bytes_out", "frames_in", "frames_out", "streams_open", "key_epoch", "node",
         ]
         static let streamKeys: Set<String> = [
             "id", "kind", "opened_at", "last_activity_at", "bytes_in", "bytes_out", "frames_in", "frames_out",
             "send_window", "receive_window",
         ]
+
+        @Test("alone on its store, a server is a fleet of one: /v1/nodes lists it up with its sessions, and sessions name it")
+        func fleetOfOne() async throws {
+            let server = try await ManagementAPIServer()
+            defer { server.stopInBackground() }
+            let issued = try await server.issueToken(clientID: "alice", role: "user")
+            let client = try await server.connect(token: try #require(issued["token"].string))
+            let nodes = try await server.getJSON("/v1/nodes")["nodes"]
+            #expect(nodes.array.count == 1)
+            let node = nodes[0]
+            #expect(node["self"].bool == true)
+            #expect(node["state"].string == "up")
+            #expect(node["sessions"].int == 1)
+            #expect(node["version"].string?.isEmpty == false)
+            let nodeID = try #require(node["id"].string)
+            #expect(try await server.getJSON("/v1/sessions")["sessions"][0]["node"].string == nodeID)
+            #expect(try await server.getJSON("/v1/sessions?node=\(nodeID)")["total"].int == 1)
+            #expect(try await server.getJSON("/v1/sessions?node=elsewhere")["total"].int == 0)
+            await client.close()
+        }
 
         @Test("a token issued over HTTP lets a real client in; its session is listed with live counters and streams")
         func issuedTokenSessionListed() async throws {

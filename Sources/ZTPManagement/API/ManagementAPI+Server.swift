@@ -33,3 +33,19 @@ extension ManagementAPI {
         return .ok(.init(body: .json(.init(roles: roles))))
     }
 }
+
+/// The servers sharing this one's database.
+extension ManagementAPI {
+    func listNodes(_ input: Operations.ListNodes.Input) async throws -> Operations.ListNodes.Output {
+        let nodes: [FleetView.Node]
+        if let view = fleet.view {
+            nodes = view.allNodes()
+        } else {
+            var record = fleet.node
+            record.heartbeatAt = Date()
+            record.sessionCount = services.registry.count
+            nodes = [FleetView.Node(record: record, silence: 0, isSelf: true)]
+        }
+        return .ok(.init(body: .json(.init(nodes: nodes.map(Components.Schemas.Node.init)))))
+    }
+}

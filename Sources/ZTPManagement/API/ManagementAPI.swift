@@ -22,6 +22,8 @@ struct ManagementAPI: APIProtocol {
     let openAPIPath: String?
     /// The last 15 minutes of per-second samples, for `GET /v1/stats`.
     let stats: StatsHistory
+    /// The other servers on the same database, if any.
+    var fleet = Fleet.single()
 
     var services: ServerServices { listener.services }
 

@@ -5,9 +5,9 @@ import ZTPStore
 /// The generated schema types, made from the server's and the store's own.
 
 extension Components.Schemas.Session {
-    init(_ snapshot: SessionSnapshot, withStreams: Bool) {
+    init(_ snapshot: SessionSnapshot, node: String, withStreams: Bool) {
         self.init(
-            id: snapshot.id, clientId: snapshot.clientID, role: snapshot.role, tokenJti: snapshot.tokenID,
+            id: snapshot.id, node: node, clientId: snapshot.clientID, role: snapshot.role, tokenJti: snapshot.tokenID,
             remoteAddress: snapshot.remoteAddress, connectedAt: snapshot.connectedAt,
             lastActivityAt: snapshot.lastActivityAt,
             bytesIn: Int(clamping: snapshot.statistics.bytesIn), bytesOut: Int(clamping: snapshot.statistics.bytesOut),
@@ -60,5 +60,15 @@ extension Components.Schemas.StatsSample {
             handshakesFailed: .init(additionalProperties: sample.handshakesFailed), bytesIn: sample.bytesIn,
             bytesOut: sample.bytesOut, framesIn: sample.framesIn, framesOut: sample.framesOut,
             chatMessages: sample.chatMessages, httpRequests: sample.httpRequests)
+    }
+}
+
+extension Components.Schemas.Node {
+    init(_ node: FleetView.Node) {
+        self.init(
+            id: node.record.id, ztpAddress: node.record.ztpAddress, apiAddress: node.record.apiAddress,
+            version: node.record.version, startedAt: node.record.startedAt, lastHeartbeatAt: node.record.heartbeatAt,
+            secondsSinceHeartbeat: node.silence, state: node.isUp ? .up : .gone, sessions: node.record.sessionCount,
+            _self: node.isSelf)
     }
 }

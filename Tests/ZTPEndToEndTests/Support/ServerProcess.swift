@@ -177,6 +177,12 @@ final class ServerProcess: Sendable {
         await process.waitForExit(timeout: timeout)
     }
 
+    /// SIGKILL to the server (and `timeout`): no graceful anything, as a crash or `kill -9`.
+    func kill() async {
+        process.killGroup()
+        _ = await waitForExit(timeout: .seconds(5))
+    }
+
     /// SIGTERM, then SIGKILL to the process group after five seconds; removes the working
     /// directory. Returns the exit status.
     @discardableResult
@@ -193,27 +199,21 @@ final class ServerProcess: Sendable {
 }
 
 /// Runs `body` with a server of its own, and stops the server whatever happens. At most a few
-/// servers run at once (`ServerSlots`), so parallel tests do not starve each other's timers.
+/// tests run servers at once (`ServerSlots`), so parallel tests do not starve each other's timers.
 func withServer<T>(_ arguments: [String] = ServerProcess.quickTimeouts, dataDirFlag: Bool = true,
                    prepare: (URL) throws -> Void = { _ in },
                    _ body: (ServerProcess) async throws -> T) async throws -> T {
-    await ServerSlots.shared.acquire()
-    let server: ServerProcess
+    let takesSlot = !ServerSlots.holding
+    if takesSlot { await ServerSlots.shared.acquire() }
+    defer { if takesSlot { Task { await ServerSlots.shared.release() } } }
+    let server = try await ServerProcess.start(arguments, dataDirFlag: dataDirFlag, prepare: prepare)
     do {
-        server = try await ServerProcess.start(arguments, dataDirFlag: dataDirFlag, prepare: prepare)
-    } catch {
-        await ServerSlots.shared.release()
-        throw error
-    }
-    do {
-        let result = try await body(server)
+        let result = try await ServerSlots.$holding.withValue(true) { try await body(server) }
         await server.stop()
-        await ServerSlots.shared.release()
         return result
     } catch {
         print("--- ztp-server log (port \(server.port)) ---\n\(server.log)--- end of log ---")
         await server.stop()
-        await ServerSlots.shared.release()
         throw error
     }
 }

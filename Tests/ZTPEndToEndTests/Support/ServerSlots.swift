@@ -1,7 +1,13 @@
 /// A counting semaphore for server processes: tests run in parallel, but only a few servers
 /// at once, so that timing assertions (idle timeouts, "promptly") hold on a busy machine.
+///
+/// A test holds one slot however many servers it nests (a fleet of nodes): were each nested
+/// server to take its own, tests that each hold one and wait for the next could deadlock.
 actor ServerSlots {
     static let shared = ServerSlots(limit: 4)
+
+    /// True inside a test that holds a slot already.
+    @TaskLocal static var holding = false
 
     private var available: Int
     private var waiters: [CheckedContinuation<Void, Never>] = []
