@@ -103,7 +103,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ztp-bench", dependencies: [
-            "ZTPClient", "ZTPServer", "ZTPCore", "ZTPNIO",
+            // ZTPTestSupport: the `fleet` scenario starts PostgreSQL as the tests do.
+            "ZTPClient", "ZTPServer", "ZTPCore", "ZTPNIO", "ZTPTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

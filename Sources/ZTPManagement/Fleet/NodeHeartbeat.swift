@@ -78,22 +78,7 @@ public final class NodeHeartbeat: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let thread = Thread {
-                        self.loop()
-                        continuation.resume()
-                    }
-                    thread.name = "ztp-node-heartbeat"
-                    thread.start()
-                }
-            } onCancel: {
-                self.stop()
-            }
-        } onGracefulShutdown: {
-            self.stop()
-        }
+        await runOnDedicatedThread(named: "ztp-node-heartbeat", { self.loop() }, stop: { self.stop() })
         do {
             try store.removeNode(id: node.id)
         } catch {

@@ -85,22 +85,7 @@ public final class RevocationSync: Service, @unchecked Sendable {
     public func run() async throws {
         let watch = store.watchRevocations { [weak self] in self?.notice() }
         defer { watch?.stop() }
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let thread = Thread {
-                        self.loop()
-                        continuation.resume()
-                    }
-                    thread.name = "ztp-revocation-sync"
-                    thread.start()
-                }
-            } onCancel: {
-                self.stop()
-            }
-        } onGracefulShutdown: {
-            self.stop()
-        }
+        await runOnDedicatedThread(named: "ztp-revocation-sync", { self.loop() }, stop: { self.stop() })
     }
 
     private func loop() {

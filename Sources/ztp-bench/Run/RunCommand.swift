@@ -16,6 +16,7 @@ struct RunCommand: AsyncParsableCommand {
         ("chat", ChatScenario.run),
         ("chat-flood", ChatFloodScenario.run),
         ("api", APIScenario.run),
+        ("fleet", FleetScenario.run),
     ] }
 
     @Option(name: .customLong("scenario"), help: "Run only this scenario (repeatable): \(RunCommand.scenarios.map(\.name).joined(separator: ", "))")

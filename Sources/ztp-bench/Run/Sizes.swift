@@ -14,6 +14,9 @@ struct Sizes: Sendable {
     var chatFloodSeconds = 10.0
     var apiSessions = 10_000
     var apiRequests = 50
+    var fleetRevocations = 50
+    var fleetSessionsPerNode = 3_000
+    var fleetHandshakes = 2_000
     /// Seconds `openssl s_time` runs per sample.
     var sTimeSeconds = 5
     var floorIterations = 2_000
@@ -21,6 +24,6 @@ struct Sizes: Sendable {
     static let full = Sizes()
 
     static let quick = Sizes(runs: 3, handshakes: 500, bulkBytes: 128 << 20, pings: 2_000, idleSessions: 1_000,
-                             chatSessions: 100, chatMessages: 5, chatFloodListeners: 50, chatFloodSeconds: 4, apiSessions: 1_000, apiRequests: 10, sTimeSeconds: 2,
+                             chatSessions: 100, chatMessages: 5, chatFloodListeners: 50, chatFloodSeconds: 4, apiSessions: 1_000, apiRequests: 10, fleetRevocations: 10, fleetSessionsPerNode: 300, fleetHandshakes: 300, sTimeSeconds: 2,
                              floorIterations: 500)
 }
