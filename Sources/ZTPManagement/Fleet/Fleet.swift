@@ -1,4 +1,5 @@
 import Foundation
+import ZTPCore
 import ZTPServer
 import ZTPStore
 
@@ -27,10 +28,11 @@ public struct Fleet: Sendable {
         NodeRecord(id: id, ztpAddress: ztpAddress, apiAddress: apiAddress, version: ZTPVersion.current, startedAt: Date())
     }
 
-    /// The host's name and the ZTP port: unique among the nodes of one host, and readable.
+    /// The host's name and the ZTP port: unique among the nodes of one host, and readable. With
+    /// port 0 (any free port, chosen later) a random suffix stands in for it.
     public static func defaultNodeID(ztpPort: Int) -> String {
         var name = [CChar](repeating: 0, count: 256)
-        let host = gethostname(&name, name.count) == 0 ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "ztp"
-        return "\(host.isEmpty ? "ztp" : host)-\(ztpPort)"
+        let host = gethostname(&name, name.count) == 0 ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        return "\(host.isEmpty ? "ztp" : host)-\(ztpPort == 0 ? SecureRandom.bytes(3).lowercaseHex : String(ztpPort))"
     }
 }
