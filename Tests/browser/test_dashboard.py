@@ -234,6 +234,7 @@ def test_event_tail_shows_sessions_open_and_close_live(browser, server, start_cl
     client.send("a line the tail must not show")
     sent = wait_for(browser, lambda d: (event_rows(d, "chat.sent", "tail-1") or [None])[0], "tail-1's chat.sent")
     assert "1 message" in sent.text and "must not show" not in sent.text
+    assert "count" not in sent.text, "the count is said once, in the detail"
     # Terminated through the API while the tail is open: its session.closed arrives, TERMINATED.
     server.api("DELETE", "/v1/sessions/" + client.session_id)
     closed = wait_for(browser, lambda d: (event_rows(d, "session.closed", "tail-1") or [None])[0], "tail-1's session.closed")

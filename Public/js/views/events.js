@@ -83,7 +83,8 @@ function details(event) {
   add('reason', event.reason);
   add('role', event.role);
   add('from', event.remote_address);
-  if (event.count !== undefined) add('count', count(event.count));
+  // A chat.sent's detail says its count already ("3 messages, 120 bytes").
+  if (event.count !== undefined && event.type !== 'chat.sent') add('count', count(event.count));
   add('', event.detail);
   return parts;
 }
