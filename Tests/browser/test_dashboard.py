@@ -379,6 +379,8 @@ def test_revoke_from_a_session_cuts_the_client_and_updates_the_header(browser, s
     browser.allowed_console_errors = ["/v1/sessions/%s - Failed to load resource: the server responded with a status of 404" % client.session_id]
     signed_in(browser, server, "#/sessions/" + client.session_id)
     wait_for(browser, lambda d: client.jti in by_id(d, "session-facts").text, "the session's token id")
+    node = server.api("GET", "/v1/sessions/" + client.session_id)["node"]
+    assert node in by_id(browser, "session-facts").text, "the session's node is shown"
     before = live_count(server)
     wait_for(browser, lambda d: header_sessions(d).startswith("%d " % before), "header count before")
     by_id(browser, "session-revoke").click()

@@ -61,6 +61,8 @@ export const sessionView = {
       ['Role', el('span', { class: 'badge' }, session.role)],
       ['Token (jti)', idWithCopy(session.token_jti, 'token id', tokenHref(session.token_jti))],
       ['Remote address', el('code', {}, session.remote_address)],
+      // The server of the fleet that holds the session (this one, alone on SQLite).
+      ['Node', el('code', {}, session.node)],
       ['Connected', timeCell(session.connected_at)],
       ['Last activity', agoCell(session.last_activity_at)],
       ['Bytes in / out', [bytesCell(session.bytes_in), ' / ', bytesCell(session.bytes_out)]],
