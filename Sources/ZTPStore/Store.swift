@@ -11,7 +11,7 @@ import Logging
 /// HTTP API's handlers, the audit log's queue, the command line). A method that writes has
 /// made its change durable when it returns: a revocation survives a crash right after
 /// `revoke` returns. The ZTP handshake never calls the store: it checks tokens against the
-/// in-memory revocation list that `revokedJTIs()` fills at start.
+/// in-memory revocation list that `revocationSnapshot()` fills at start.
 ///
 /// The audit log holds at most `auditRowCap` rows: a write that would pass the cap removes the
 /// oldest rows in the same transaction, so no flood of events can grow the database without
@@ -89,9 +89,9 @@ public final class Store: Sendable {
         try backend.revoke(jti: jti, at: at)
     }
 
-    /// Every jti with `revokedAt` set, expired or not; fills the server's in-memory set at start.
+    /// Every jti with `revokedAt` set, expired or not (the snapshot's set).
     public func revokedJTIs() throws -> Set<String> {
-        try backend.revokedJTIs()
+        try backend.revocationSnapshot().jtis
     }
 
     /// The revoked jtis and the sequence number of the last revocation among them, read so that

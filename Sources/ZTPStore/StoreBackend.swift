@@ -12,7 +12,6 @@ protocol StoreBackend: Sendable {
 
     func recordIssued(_ token: TokenRecord) throws
     func revoke(jti: String, at: Date) throws -> RevokeOutcome
-    func revokedJTIs() throws -> Set<String>
     func revocationSnapshot() throws -> RevocationSnapshot
     func revocations(after sequence: Int64, limit: Int) throws -> [Revocation]
     /// Nil where no other process shares the database (SQLite: one server per file).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZTPServer
+import ZTPTestSupport
 
 @Suite("Event hub")
 struct EventHubTests {
@@ -162,9 +163,15 @@ struct EventHubTests {
     @Test("cancelling subscribers' tasks while events are published never deadlocks", .timeLimit(.minutes(1)))
     func cancellationRacesPublish() async throws {
         let hub = EventHub(limits: .init(ringCapacity: 64, maxSubscribers: 64, subscriberQueue: 100_000))
-        let publishing = Task.detached {
-            while !Task.isCancelled { hub.publish(.streamOpened) }
+        // Publishing flat out from a thread of its own: as a task it would hold one of the
+        // cooperative pool's threads for as long as it ran, and outlive the test if the test
+        // ended early (a time limit, a thrown error), starving every other suite.
+        let stop = LockedBox(false)
+        let publisher = Thread {
+            while !stop.withLock({ $0 }) { hub.publish(.streamOpened) }
         }
+        publisher.start()
+        defer { stop.withLock { $0 = true } }
         // A task iterating a subscription is cancelled: its termination handler runs on the
         // cancelling thread, holding that task's status lock, while `publish` yields to it.
         for _ in 0..<300 {
@@ -174,8 +181,7 @@ struct EventHubTests {
             reader.cancel()
             _ = await reader.value
         }
-        publishing.cancel()
-        _ = await publishing.value
+        stop.withLock { $0 = true }
         #expect(await Self.settles(hub, at: 0))
     }
 }

@@ -138,8 +138,9 @@ extension Backend {
 @Suite("Store revocation watch on PostgreSQL")
 struct StoreRevocationWatchTests {
     @Test("a watch hears revocations committed by another store, and again after its connection is cut", arguments: Backend.postgresOnly)
-    func hearsRevocations(backend: Backend) throws {
-        try withDatabase(backend) { database in
+    func hearsRevocations(backend: Backend) async throws {
+        // Threads and waits of its own: off the cooperative pool, which other suites need.
+        try await offPool { try withDatabase(backend) { database in
             let store = try database.open()
             let other = try database.open()
             for jti in ["n1", "n2", "n3"] { try other.recordIssued(Fixtures.token(jti, issued: 0)) }
@@ -173,7 +174,7 @@ struct StoreRevocationWatchTests {
             }
             #expect(revoked)
             try Self.wait("a notice on the new connection") { notices.withLock { $0 } > reconnected }
-        }
+        } }
     }
 
     static func wait(_ what: String, within seconds: Double = 10, _ condition: () -> Bool) throws {

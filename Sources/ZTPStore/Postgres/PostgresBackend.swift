@@ -124,12 +124,6 @@ final class PostgresBackend: StoreBackend {
         }
     }
 
-    func revokedJTIs() throws -> Set<String> {
-        try connections.withConnection { session in
-            Set(try session.query("SELECT jti FROM token WHERE revoked_at IS NOT NULL").map { try $0.decode(String.self) })
-        }
-    }
-
     func token(jti: String) throws -> TokenRecord? {
         try connections.withConnection { session in
             try session.query("SELECT \(unescaped: Self.tokenColumns) FROM token WHERE jti = \(jti)").first.map(Self.token)

@@ -40,13 +40,6 @@ extension SQLiteBackend {
         }
     }
 
-    /// Every jti with `revokedAt` set, expired or not; fills the server's in-memory set at start.
-    func revokedJTIs() throws -> Set<String> {
-        try read { db in
-            Set(try String.fetchAll(db, sql: "SELECT jti FROM token WHERE revoked_at IS NOT NULL"))
-        }
-    }
-
     func revocationSnapshot() throws -> RevocationSnapshot {
         try read { db in
             RevocationSnapshot(
