@@ -7,6 +7,7 @@ export const LIST_INTERVAL_MS = 5000;      // tokens, audit
 export const ROLES_INTERVAL_MS = 30000;
 export const RETRY_MS = 3000;              // after a failed load, whatever the view's interval
 export const HEADER_INTERVAL_MS = 2000;    // the header's live session count
+export const FLEET_INTERVAL_MS = 2000;     // GET /v1/nodes: the nodes heartbeat every 2 s
 export const SPARK_POINTS = 30;
 // The API's largest page: live views fetch it whole, so that rates, totals, substring search
 // and sorting by rate cover every session rather than one page of them.

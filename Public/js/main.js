@@ -131,7 +131,7 @@ export function wire() {
   const redrawSessions = () => refreshNow();
   $('sessions-filter').addEventListener('submit', (event) => { event.preventDefault(); redrawSessions(); });
   $('sessions-client').addEventListener('input', debounce(redrawSessions, 200));
-  for (const id of ['sessions-role', 'sessions-sort', 'sessions-order', 'sessions-live']) {
+  for (const id of ['sessions-role', 'sessions-node', 'sessions-sort', 'sessions-order', 'sessions-live']) {
     $(id).addEventListener('change', redrawSessions);
   }
   for (const th of document.querySelectorAll('#view-sessions th[data-sort]')) {

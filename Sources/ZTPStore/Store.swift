@@ -55,6 +55,27 @@ public final class Store: Sendable {
         }
     }
 
+    /// Opens the store, waiting up to `patience` seconds for a database server that cannot be
+    /// reached yet: one starting beside this server (a compose file, a host booting) is then
+    /// no failure. Any other error, or the same one past the deadline, is thrown at once.
+    public static func open(_ location: DatabaseLocation, auditRowCap: Int = Store.defaultAuditRowCap,
+                            logger: Logger = Logger(label: "ztp.store"), waitingUpTo patience: Double) throws -> Store {
+        let deadline = Date(timeIntervalSinceNow: patience)
+        var waiting = false
+        while true {
+            do {
+                return try open(location, auditRowCap: auditRowCap, logger: logger)
+            } catch let error as StoreError where error.unreachable && Date() < deadline {
+                if !waiting {
+                    logger.notice("waiting for the database", metadata: [
+                        "database": "\(location)", "error": "\(error.message)", "at most": "\(Int(patience)) s"])
+                    waiting = true
+                }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
+    }
+
     /// A store that lives in memory only and disappears with the instance; for tests and dry runs.
     public static func inMemory(auditRowCap: Int = Store.defaultAuditRowCap) throws -> Store {
         precondition(auditRowCap >= 1, "the audit row cap must be at least 1")

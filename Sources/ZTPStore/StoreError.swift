@@ -19,6 +19,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// PostgreSQL's SQLSTATE for a server error (e.g. `23505`, a unique violation).
     var sqlState: String? = nil
+    /// The database server could not be reached (or is still starting): worth waiting for.
+    public internal(set) var unreachable = false
 
     public var description: String { "StoreError.\(code): \(message)" }
 

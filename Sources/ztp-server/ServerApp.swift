@@ -21,14 +21,15 @@ struct ServerApp {
     let logger: Logger
 
     init(configuration: ServerConfiguration, dataDirectory: String, httpHost: String, httpPort: Int,
-         writeDemoToken: Bool, database: DatabaseLocation, auditRowCap: Int, revocationStaleness: Double,
+         writeDemoToken: Bool, database: DatabaseLocation, databaseWait: Double, auditRowCap: Int, revocationStaleness: Double,
          nodeID: String, logger: Logger) throws {
         let prometheus = PrometheusMetricsFactory()
         MetricsSystem.bootstrap(prometheus)
         let directory = try DataDirectory(path: dataDirectory)
         let identity = try directory.loadOrCreateIdentity()
         let secret = try directory.loadOrCreateTokenSecret()
-        let store = try Store.open(database, auditRowCap: auditRowCap, logger: logger)
+        // A database starting beside this server (a compose file, a host booting) is waited for.
+        let store = try Store.open(database, auditRowCap: auditRowCap, logger: logger, waitingUpTo: databaseWait)
         logger.info("store open", metadata: ["database": "\(database)"])
         // On a shared database other nodes revoke too: the list follows them (RevocationSync)
         // and is stale, refusing new handshakes, if it cannot for `revocationStaleness` seconds.
@@ -52,8 +53,9 @@ struct ServerApp {
             // would trap in the issuer).
             if configuration.policy.isKnown(role: "user") {
                 let demo = try issuer.issue(clientID: "demo", role: "user", ttl: 86_400, actor: "server")
-                try directory.write(DataDirectory.demoTokenFile, contents: demo.token + "\n", replace: false)
-                logger.info("wrote demo token", metadata: ["file": "\(directory.file(DataDirectory.demoTokenFile))"])
+                if try directory.createUnlessPresent(DataDirectory.demoTokenFile, contents: demo.token + "\n") {
+                    logger.info("wrote demo token", metadata: ["file": "\(directory.file(DataDirectory.demoTokenFile))"])
+                }
             } else {
                 logger.warning("no demo token written: the policy has no role 'user'")
             }

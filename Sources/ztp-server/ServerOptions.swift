@@ -19,6 +19,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Database URL postgres://user[:password]@host[:port]/db[?sslmode=disable] (env ZTP_DATABASE_URL, default the SQLite file DATA_DIR/ztp.sqlite)")
     var database: String?
 
+    @Option(help: "With a PostgreSQL database: seconds to wait at start for a database that cannot be reached yet, 0 = not at all (env ZTP_DATABASE_WAIT, default 60)")
+    var databaseWait: Double?
+
     @Option(help: "This server's name in its fleet (env ZTP_NODE_ID, default HOSTNAME-ZTPPORT)")
     var nodeId: String?
 
@@ -142,6 +145,14 @@ struct ServerOptions: ParsableArguments {
         let seconds = try number(maxRevocationStaleness, "ZTP_MAX_REVOCATION_STALENESS", 30.0)
         guard seconds >= 1, seconds.isFinite else {
             throw ValidationError("--max-revocation-staleness must be at least 1 second, got \(seconds)")
+        }
+        return seconds
+    }
+
+    func databaseStartupWait() throws -> Double {
+        let seconds = try number(databaseWait, "ZTP_DATABASE_WAIT", 60.0)
+        guard seconds >= 0, seconds <= 3600 else {
+            throw ValidationError("--database-wait must be from 0 to 3600 seconds, got \(seconds)")
         }
         return seconds
     }

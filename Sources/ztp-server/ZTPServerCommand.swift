@@ -27,13 +27,14 @@ struct Serve: AsyncParsableCommand {
         let auditRowCap = try options.auditRowCap()
         let database = try options.databaseLocation()
         let revocationStaleness = try options.revocationStaleness()
+        let databaseWait = try options.databaseStartupWait()
         let nodeID = try options.nodeID(ztpPort: configuration.port)
         try LoggingSetup.bootstrap(level: options.value(options.logLevel, "ZTP_LOG_LEVEL", "info"),
                                    format: options.value(options.logFormat, "ZTP_LOG_FORMAT", "text"))
         let logger = Logger(label: "ztp")
         let app = try ServerApp(configuration: configuration, dataDirectory: options.dataDirectory,
                                 httpHost: httpAddress.host, httpPort: httpAddress.port,
-                                writeDemoToken: options.writesDemoToken, database: database, auditRowCap: auditRowCap,
+                                writeDemoToken: options.writesDemoToken, database: database, databaseWait: databaseWait, auditRowCap: auditRowCap,
                                 revocationStaleness: revocationStaleness, nodeID: nodeID, logger: logger)
         try await app.run()
     }

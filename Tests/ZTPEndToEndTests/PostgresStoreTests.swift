@@ -97,6 +97,52 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("a server waits at start for a database it cannot reach yet, and starts once it can",
+          .enabled(if: enabled, "PostgreSQL is not installed (make setup-test installs it)"))
+    func waitsForTheDatabase() async throws {
+        let cluster = try await offPool { try PostgresTestCluster.shared() }
+        let database = try await offPool { try cluster.makeDatabase() }
+        // Cut, the relay closes each connection as it is accepted: a database still starting.
+        let relay = try TCPRelay(upstreamPort: cluster.port)
+        defer { relay.close() }
+        relay.cut()
+        let url = cluster.url(database: database)
+            .replacingOccurrences(of: "127.0.0.1:\(cluster.port)/", with: "127.0.0.1:\(relay.port)/")
+        let comesUp = Task {
+            try await Task.sleep(for: .seconds(2))
+            relay.restore()
+        }
+        defer { comesUp.cancel() }
+        try await withServer(ServerProcess.quickTimeouts + ["--database", url]) { server in
+            #expect(server.log.contains("waiting for the database"), "\(server.log)")
+            let admin = try AdminAPI(server)
+            let issued = try await admin.issue(client: "late-db")
+            let client = try await server.connect(token: issued.token)
+            #expect(client.session.clientID == "late-db")
+            await client.close()
+        }
+    }
+
+    @Test("a database that refuses the server (no such database) is not waited for",
+          .enabled(if: enabled, "PostgreSQL is not installed (make setup-test installs it)"))
+    func refusedIsNotWaitedFor() async throws {
+        let cluster = try await offPool { try PostgresTestCluster.shared() }
+        let work = try TestPaths.makeTemporaryDirectory(prefix: "ztp-e2e-pg-refused")
+        defer { try? FileManager.default.removeItem(at: work) }
+        try Unprivileged.handOver(work)
+        let started = ContinuousClock.now
+        // The default wait is 60 s; the run's own limit is 20 s.
+        let result = try await ChildProcess.run(try TestPaths.serverBinary(), [
+            "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--data-dir", work.appendingPathComponent("data").path,
+            "--database", cluster.url(database: "no_such_database"),
+        ])
+        let output = result.stdout + result.stderr
+        #expect(result.status != 0, "\(output)")
+        #expect(output.contains("3D000"), "\(output)")
+        #expect(!output.contains("waiting for the database"), "\(output)")
+        #expect(ContinuousClock.now - started < .seconds(15))
+    }
+
     @Test("a bad --database URL or an unreachable database stops the start with a clear error, never the password")
     func badURL() async throws {
         let work = try TestPaths.makeTemporaryDirectory(prefix: "ztp-e2e-pg-bad")
@@ -106,13 +152,15 @@ struct PostgresStoreTests {
             ("mysql://ztp:SECRETPW@127.0.0.1/ztp", "--database: the database URL must start with postgres://"),
             ("postgres://ztp:SECRETPW@127.0.0.1:1/ztp", "PostgreSQL connect failed"),
         ]
+        // An unreachable database is waited for (`--database-wait`), here for one second.
         for (url, message) in cases {
             let result = try await ChildProcess.run(try TestPaths.serverBinary(), [
                 "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--data-dir", work.appendingPathComponent("data").path,
-                "--database", url,
+                "--database", url, "--database-wait", "1",
             ])
             let output = result.stdout + result.stderr
             #expect(result.status != 0, "\(url): \(output)")
+            if url.contains(":1/") { #expect(output.contains("waiting for the database"), "\(url): \(output)") }
             #expect(output.contains(message), "\(url): \(output)")
             #expect(!output.contains("SECRETPW"), "\(url): \(output)")
         }

@@ -34,6 +34,28 @@ struct DataDirectoryTests {
         }
     }
 
+    @Test("servers starting together on one directory (a fleet's shared volume) all get the key created first")
+    func concurrentFirstRunsAgree() throws {
+        try Self.withFreshPath { path in
+            _ = try DataDirectory(path: path)
+            let results = LockedResults()
+            DispatchQueue.concurrentPerform(iterations: 8) { _ in
+                results.append(Result {
+                    let directory = try DataDirectory(path: path)
+                    return (try directory.loadOrCreateTokenSecret().bytes, try directory.loadOrCreateIdentity().publicKey)
+                })
+            }
+            let outcomes = try results.all.map { try $0.get() }
+            #expect(outcomes.count == 8)
+            #expect(Set(outcomes.map(\.0)).count == 1, "token secrets differ")
+            #expect(Set(outcomes.map(\.1)).count == 1, "identities differ")
+            let directory = try DataDirectory(path: path)
+            #expect(try directory.loadOrCreateTokenSecret().bytes == outcomes[0].0)
+            #expect(try directory.createUnlessPresent(DataDirectory.tokenSecretFile, contents: "00\n") == false)
+            #expect(try directory.loadOrCreateTokenSecret().bytes == outcomes[0].0, "an existing file was overwritten")
+        }
+    }
+
     @Test("an existing directory open to group or others is refused with the chmod that fixes it")
     func refusesLooseDirectory() throws {
         try Self.withFreshPath { path in
@@ -105,4 +127,12 @@ struct DataDirectoryTests {
             #expect(error?.description.contains("is empty") == true)
         }
     }
+}
+
+/// Results gathered from concurrent threads.
+private final class LockedResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<([UInt8], [UInt8]), any Error>] = []
+    func append(_ result: Result<([UInt8], [UInt8]), any Error>) { lock.withLock { results.append(result) } }
+    var all: [Result<([UInt8], [UInt8]), any Error>] { lock.withLock { results } }
 }

@@ -7,6 +7,7 @@ when run as root, so the server and clients run unprivileged), BROWSER_TEST_UID/
 owner for the data directory) and BROWSER_SCREENSHOTS (where every run writes screenshots).
 """
 
+import glob
 import json
 import os
 import shlex
@@ -46,9 +47,10 @@ class Server:
     """One ztp-server on fixed loopback ports and one data directory, stoppable and
     restartable on both (the outage test needs the same address and data back)."""
 
-    def __init__(self, binary, data_dir):
+    def __init__(self, binary, data_dir, extra_args=()):
         self.binary = binary
         self.data_dir = data_dir
+        self.extra_args = list(extra_args)
         self.ztp_port = free_port()
         self.http_port = free_port()
         while self.http_port == self.ztp_port:
@@ -65,7 +67,7 @@ class Server:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             AS_USER + [self.binary, "--listen", "127.0.0.1:%d" % self.ztp_port,
-                       "--http-listen", "127.0.0.1:%d" % self.http_port, "--data-dir", self.data_dir],
+                       "--http-listen", "127.0.0.1:%d" % self.http_port, "--data-dir", self.data_dir] + self.extra_args,
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         log.close()
         deadline = time.monotonic() + WAIT
@@ -183,6 +185,70 @@ def server():
     yield srv
     srv.stop()
     shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def private_directory(prefix):
+    """A temporary directory (0700) the unprivileged test user owns."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    if TEST_UID is not None:
+        os.chown(path, TEST_UID, TEST_GID)
+    return path
+
+
+class Postgres:
+    """A throw-away PostgreSQL cluster (initdb into a temporary directory, trust auth, a free
+    loopback port), run as the unprivileged test user, as the Swift suites' test cluster is."""
+
+    def __init__(self):
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not bins:
+            pytest.skip("** PostgreSQL is not installed (make setup-test installs it): fleet tests skipped **")
+        self.bin = os.path.dirname(bins[-1])
+        self.directory = private_directory("ztp-browser-pg.")
+        os.chmod(self.directory, 0o755)
+        self.port = free_port()
+        self.run("initdb", "-A", "trust", "-U", "ztp", "-E", "UTF8", "--locale=C", "--no-sync",
+                 "-D", self.directory + "/data")
+        self.run("pg_ctl", "-D", self.directory + "/data", "-l", self.directory + "/server.log", "-w", "-t", "60",
+                 "-o", "-p %d -c listen_addresses=127.0.0.1 -k %s -c fsync=off" % (self.port, self.directory), "start")
+        self.url = "postgres://ztp@127.0.0.1:%d/postgres?sslmode=disable" % self.port
+
+    def run(self, tool, *args):
+        subprocess.run(AS_USER + [os.path.join(self.bin, tool)] + list(args), check=True, cwd=self.directory,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def stop(self):
+        subprocess.run(AS_USER + [os.path.join(self.bin, "pg_ctl"), "-D", self.directory + "/data", "-m", "immediate",
+                                  "-w", "stop"], cwd=self.directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def fleet():
+    """Two ztp-servers (node-a, node-b) on one PostgreSQL with one identity: node-b's data
+    directory gets node-a's identity key and token secret, as an operator copies them."""
+    binary = os.environ.get("ZTP_SERVER", os.path.join(ROOT, ".build", "debug", "ztp-server"))
+    database = Postgres()
+    servers = []
+    try:
+        for name in ("node-a", "node-b"):
+            data_dir = private_directory("ztp-browser-%s." % name)
+            if servers:
+                for key in ("identity.key", "token.secret"):
+                    target = os.path.join(data_dir, key)
+                    shutil.copy(os.path.join(servers[0].data_dir, key), target)
+                    os.chmod(target, 0o600)
+                    if TEST_UID is not None:
+                        os.chown(target, TEST_UID, TEST_GID)
+            node = Server(binary, data_dir, ["--database", database.url, "--node-id", name])
+            node.start()
+            servers.append(node)
+        yield servers
+    finally:
+        for node in servers:
+            node.stop()
+            shutil.rmtree(node.data_dir, ignore_errors=True)
+        database.stop()
 
 
 @pytest.fixture(scope="session")

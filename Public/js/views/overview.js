@@ -3,8 +3,10 @@
 import { api, readProblem } from '../api.js';
 import { addSamples, createCharts, drawCharts, latest, statsState } from '../charts.js';
 import { OVERVIEW_INTERVAL_MS } from '../config.js';
-import { $, el, replaceContent, setText } from '../dom.js';
+import { $, el, replaceContent, setText, syncRows } from '../dom.js';
+import { isFleet, loadNodes } from '../fleet.js';
 import { bytesCell, count, formatBytes, formatDuration, timeCell } from '../format.js';
+import { selectNode } from './sessions.js';
 import { headerState, renderServerSummary, server } from '../header.js';
 import { facts } from '../ui.js';
 
@@ -25,14 +27,15 @@ export const overviewView = {
   async load() {
     // The first load takes the whole 15 minutes; later ones only the seconds after the newest held.
     const since = statsState.lastTime;
-    const [info, stats, ready] = await Promise.all([
+    const [info, stats, ready, nodes] = await Promise.all([
       api('GET', '/v1/server'),
       api('GET', '/v1/stats', { query: since ? { since } : {} }),
       readiness(),
+      loadNodes(),
     ]);
-    return { info, stats, ready, at: Date.now() };
+    return { info, stats, ready, nodes, at: Date.now() };
   },
-  render({ info, stats, ready, at }) {
+  render({ info, stats, ready, nodes, at }) {
     server.info = info;
     headerState.lastOk = at;
     headerState.failing = false;
@@ -42,6 +45,8 @@ export const overviewView = {
     drawCharts();
     renderNow();
     renderHealthFacts(info, ready);
+    $('fleet-card').hidden = !isFleet(nodes);
+    syncRows($('fleet-rows'), nodes, (node) => node.id, nodeColumns, 'No node is registered.');
     facts($('server-facts'), [
       ['Version', info.version],
       ['Protocol', info.protocol],
@@ -65,6 +70,21 @@ export const overviewView = {
     setText($('server-key'), String(info.server_public_key || ''));
   },
 };
+
+const nodeColumns = [
+  { header: true, render: (node) => [el('code', {}, node.id), node.self ? el('span', { class: 'muted' }, ' (this server)') : null] },
+  { render: (node) => el('span', { class: 'state ' + (node.state === 'up' ? 'state-active' : 'state-revoked') },
+    node.state === 'up' ? 'Up' : 'Gone') },
+  // The count links to the sessions view, filtered to the node.
+  { class: 'num', render: (node) => el('a', {
+    href: '#/sessions', 'aria-label': count(node.sessions) + ' sessions on ' + node.id,
+    onclick: () => selectNode([], node.id) }, count(node.sessions)) },
+  { class: 'mono', render: (node) => node.ztp_address },
+  { class: 'mono', render: (node) => node.api_address },
+  { render: (node) => node.version },
+  { render: (node) => timeCell(node.started_at, true) },
+  { render: (node) => formatDuration(node.seconds_since_heartbeat) + ' ago' },
+];
 
 /** The figures next to each chart's title: the newest gauge, rates averaged over 5 s. */
 function renderNow() {

@@ -3,6 +3,7 @@
 import { SignedOut, api, errorText, segment } from '../api.js';
 import { LIVE_INTERVAL_MS, MAX_PAGE } from '../config.js';
 import { $, el, setText, syncRows } from '../dom.js';
+import { isFleet, loadNodes } from '../fleet.js';
 import { agoCell, bytesCell, count, shortID, timeCell } from '../format.js';
 import { renderServerSummary, server } from '../header.js';
 import { rateCell, sessionTotals, sparkline } from '../rates.js';
@@ -16,6 +17,7 @@ export function sessionQuery() {
   const sort = $('sessions-sort').value;
   return {
     role: $('sessions-role').value,
+    node: $('sessions-node').value,
     sort: RATE_SORTS[sort] ? 'connected_at' : sort,
     order: $('sessions-order').value,
     limit: MAX_PAGE,
@@ -58,6 +60,7 @@ export const sessionColumns = [
   { stable: true, render: (session) => el('a', { href: tokenHref(session.token_jti), class: 'mono', title: 'Token ' + session.token_jti,
     'aria-label': 'Token ' + session.token_jti }, shortID(session.token_jti, 8)) },
   { stable: true, class: 'mono', render: (session) => session.remote_address },
+  { stable: true, class: 'node-col nowrap', render: (session) => session.node },
   { stable: true, render: (session) => timeCell(session.connected_at, true) },
   { render: (session) => agoCell(session.last_activity_at) },
   { class: 'num', render: (session) => bytesCell(session.bytes_in) },
@@ -81,11 +84,12 @@ export const sessionsView = {
   section: 'view-sessions',
   get interval() { return $('sessions-live').checked ? LIVE_INTERVAL_MS : 0; },
   async load() {
-    const page = await api('GET', '/v1/sessions', { query: sessionQuery() });
-    return { page, at: Date.now() };
+    const [page, nodes] = await Promise.all([api('GET', '/v1/sessions', { query: sessionQuery() }), loadNodes()]);
+    return { page, nodes, at: Date.now() };
   },
-  render({ page, at }) {
+  render({ page, nodes, at }) {
     updateSortHeaders();
+    showNodes(nodes);
     const all = Array.isArray(page.sessions) ? page.sessions : [];
     const totals = sessionTotals(all, at);
     const needle = $('sessions-client').value.trim().toLowerCase();
@@ -95,7 +99,7 @@ export const sessionsView = {
       const sign = $('sessions-order').value === 'asc' ? 1 : -1;
       sessions = sessions.slice().sort((a, b) => sign * (rateKey(a) - rateKey(b)) || String(a.id).localeCompare(String(b.id)));
     }
-    const filtered = needle || $('sessions-role').value;
+    const filtered = needle || $('sessions-role').value || $('sessions-node').value;
     syncRows($('sessions-rows'), sessions, (session) => session.id, sessionColumns,
       filtered ? 'No live session matches the filter.' : 'No client is connected.');
     const shownTotals = needle ? sessionSums(sessions) : totals;
@@ -104,12 +108,31 @@ export const sessionsView = {
     setText($('sessions-count'), (needle ? count(sessions.length) + ' of ' : '') + count(total) +
       (total === 1 ? ' live session' : ' live sessions') +
       (total > all.length ? ' (the first ' + count(all.length) + ' are shown)' : ''));
-    if (server.info && !$('sessions-role').value) {
+    // The header counts this server's sessions; in a fleet the list holds every node's.
+    if (server.info && !$('sessions-role').value && !isFleet(nodes)) {
       server.info.sessions = total;
       renderServerSummary();
     }
   },
 };
+
+/** The node column and filter, shown in a fleet; the filter offers every node listed. */
+function showNodes(nodes) {
+  $('view-sessions').classList.toggle('single-node', !isFleet(nodes));
+  selectNode(nodes.map((node) => node.id), $('sessions-node').value);
+}
+
+/** Makes `ids` (and `chosen`, even if it has left the fleet) the node filter's options. */
+export function selectNode(ids, chosen) {
+  const select = $('sessions-node');
+  const wanted = ['', ...ids];
+  if (chosen && !ids.includes(chosen)) wanted.push(chosen);
+  const have = Array.from(select.options).map((option) => option.value);
+  if (have.join('\n') !== wanted.join('\n')) {
+    select.replaceChildren(...wanted.map((id) => el('option', { value: id }, id || 'Every node')));
+  }
+  select.value = chosen;
+}
 
 export function sessionSums(sessions) {
   const sums = { bytesIn: 0, bytesOut: 0, rateIn: 0, rateOut: 0, rated: false, streams: 0 };
@@ -125,9 +148,9 @@ export function sessionSums(sessions) {
 export function renderSessionTotals(totals, shown) {
   const cells = $('sessions-totals').cells;
   setText(cells[0], 'Total (' + count(shown) + ')');
-  cells[7].replaceChildren(bytesCell(totals.bytesIn));
-  cells[8].replaceChildren(bytesCell(totals.bytesOut));
-  cells[9].replaceChildren(rateCell(totals.rated ? totals.rateIn : null));
-  cells[10].replaceChildren(rateCell(totals.rated ? totals.rateOut : null));
-  setText(cells[12], count(totals.streams));
+  cells[8].replaceChildren(bytesCell(totals.bytesIn));
+  cells[9].replaceChildren(bytesCell(totals.bytesOut));
+  cells[10].replaceChildren(rateCell(totals.rated ? totals.rateIn : null));
+  cells[11].replaceChildren(rateCell(totals.rated ? totals.rateOut : null));
+  setText(cells[13], count(totals.streams));
 }

@@ -23,11 +23,10 @@ public struct AdminKey: Sendable {
             return AdminKey(fromEnvironment)
         }
         let name = DataDirectory.adminKeyFile
-        if directory.exists(name) {
+        let text = SecureRandom.bytes(32).lowercaseHex
+        guard try directory.createUnlessPresent(name, contents: text + "\n") else {
             return AdminKey(try directory.readSecret(name))
         }
-        let text = SecureRandom.bytes(32).lowercaseHex
-        try directory.write(name, contents: text + "\n", replace: false)
         let path = directory.file(name)
         if stdoutIsTerminal {
             print("admin key (also in \(path)): \(text)")

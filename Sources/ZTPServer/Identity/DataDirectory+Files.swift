@@ -9,9 +9,9 @@ extension DataDirectory {
     /// the bytes go to a fresh temporary file (mode 0600) in this directory, are fsynced, and
     /// the file is then renamed to `name`; the directory is fsynced so the new name is durable.
     ///
-    /// With `replace: false` an existing `name` is an error and is left alone (two servers
-    /// racing on first run must not overwrite each other's keys): the temporary file is then
-    /// hard-linked to `name`, which, unlike rename, fails if `name` exists.
+    /// With `replace: false` an existing `name` is an error (`alreadyExists`) and is left alone
+    /// (two servers racing on first run must not overwrite each other's keys): the temporary
+    /// file is then hard-linked to `name`, which, unlike rename, fails if `name` exists.
     public func write(_ name: String, contents: String, replace: Bool) throws {
         let target = file(name)
         let temporary = file(".\(name).tmp-\(getpid())-\(SecureRandom.bytes(6).lowercaseHex)")
@@ -33,11 +33,25 @@ extension DataDirectory {
             }
         } else {
             guard link(temporary, target) == 0 else {
-                if errno == EEXIST { throw DataDirectoryError("\(target) already exists; it was not overwritten") }
+                if errno == EEXIST {
+                    throw DataDirectoryError("\(target) already exists; it was not overwritten", alreadyExists: true)
+                }
                 throw DataDirectoryError("cannot create \(target): \(FileMode.lastError())")
             }
         }
         try syncDirectory()
+    }
+
+    /// Creates `name` with `contents` unless it exists; false if it does, or if another process
+    /// sharing the directory created it first (then that process's file is the one to read).
+    public func createUnlessPresent(_ name: String, contents: String) throws -> Bool {
+        guard !exists(name) else { return false }
+        do {
+            try write(name, contents: contents, replace: false)
+            return true
+        } catch let error as DataDirectoryError where error.alreadyExists {
+            return false
+        }
     }
 
     /// Reads a secret file, trimmed of surrounding white space. Throws if the file is open to

@@ -76,14 +76,15 @@ public struct DataDirectory: Sendable {
         try loadOrCreateSecret(DataDirectory.tokenSecretFile, byteCount: 32)
     }
 
-    /// A secret stored as lowercase hex and a newline; created random when missing.
+    /// A secret stored as lowercase hex and a newline; created random when missing. Servers
+    /// starting together on one directory (a fleet's shared volume) all end up with the one
+    /// that was created first.
     public func loadOrCreateSecret(_ name: String, byteCount: Int) throws -> SecretBytes {
-        if exists(name) {
-            return try readHexSecret(name, byteCount: byteCount)
+        if !exists(name) {
+            let secret = SecretBytes(randomCount: byteCount)
+            if try createUnlessPresent(name, contents: secret.bytes.lowercaseHex + "\n") { return secret }
         }
-        let secret = SecretBytes(randomCount: byteCount)
-        try write(name, contents: secret.bytes.lowercaseHex + "\n", replace: false)
-        return secret
+        return try readHexSecret(name, byteCount: byteCount)
     }
 
     func readHexSecret(_ name: String, byteCount: Int) throws -> SecretBytes {
@@ -99,5 +100,10 @@ public struct DataDirectory: Sendable {
 /// Why the data directory or one of its files cannot be used; `description` says what to do.
 public struct DataDirectoryError: Error, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// A file that was to be created exists already.
+    public var alreadyExists: Bool
+    public init(_ description: String, alreadyExists: Bool = false) {
+        self.description = description
+        self.alreadyExists = alreadyExists
+    }
 }

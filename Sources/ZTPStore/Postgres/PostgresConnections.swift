@@ -126,7 +126,15 @@ final class PostgresConnections: @unchecked Sendable {
                         opened -= 1
                         condition.signal()
                     }
-                    throw PostgresSession.storeError(error, doing: "connect")
+                    var storeError = PostgresSession.storeError(error, doing: "connect")
+                    // Refused, unresolvable, timed out, closed before it answered (a proxy in
+                    // front of a server that is down), or a server still starting (57P03); not
+                    // a refused login, which waiting would not change.
+                    let psqlCode = (error as? PSQLError)?.code
+                    storeError.unreachable = psqlCode == nil || psqlCode == .connectionError
+                        || psqlCode == .serverClosedConnection || psqlCode == .uncleanShutdown
+                        || storeError.sqlState == "57P03"
+                    throw storeError
                 }
             }
             condition.wait()
