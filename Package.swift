@@ -144,8 +144,8 @@ let package = Package(
 
 // Fuzz targets (issue 11, `make fuzz`): declared only when ZTP_FUZZ is set, so `swift build` and
 // `make test` never compile them, while they still reach the modules' internals through
-// `@testable import` like a test target would. Each executable is built alone with libFuzzer
-// and ASan into its own scratch path (see mk/fuzz.mk); without -DFUZZING it replays files.
+// `@testable import` like a test target would. Our modules are then built with libFuzzer's
+// coverage and ASan (see mk/fuzz.mk); without ZTP_FUZZ=instrument the executables replay files.
 if Context.environment["ZTP_FUZZ"] != nil {
     package.targets += [
         .systemLibrary(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"),
@@ -166,4 +166,19 @@ if Context.environment["ZTP_FUZZ"] != nil {
         .executable(name: "ztp-fuzz-core", targets: ["ztp-fuzz-core"]),
         .executable(name: "ztp-fuzz-management", targets: ["ztp-fuzz-management"]),
     ]
+    // Only our modules are instrumented, through their own settings: `-Xswiftc` would reach
+    // every dependency and the OpenAPI generator's build tool too, which must stay a plain
+    // program (instrumented, its link failed). The dependencies are the fuzzed code's
+    // surroundings, not what is under test, and run faster uninstrumented.
+    if Context.environment["ZTP_FUZZ"] == "instrument" {
+        let ours: Set<String> = ["ZTPCore", "ZTPNIO", "ZTPStore", "ZTPServer", "OpenAPIMicroHTTPD", "ZTPManagement",
+                                 "FuzzSupport", "ztp-fuzz-core", "ztp-fuzz-management"]
+        for target in package.targets where ours.contains(target.name) {
+            target.swiftSettings = (target.swiftSettings ?? [])
+                + [.unsafeFlags(["-sanitize=fuzzer,address", "-enable-testing"]), .define("FUZZING")]
+            if target.type == .executable {
+                target.linkerSettings = (target.linkerSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address"])]
+            }
+        }
+    }
 }

@@ -7,8 +7,11 @@ FUZZ_TARGETS ?=
 # release for the long runs; CI's 60-s smoke builds debug, which compiles in a fraction of the
 # time (the instrumented release build of the generator's and SwiftNIO's code takes longest).
 FUZZ_CONFIG ?= release
-FUZZ_BUILD = ZTP_FUZZ=1 $(SWIFT) build -c $(FUZZ_CONFIG) --scratch-path .build-fuzz \
-	-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -enable-testing
+# Its own scratch path by default, so the test build stays as it is; CI, which is done with the
+# test build by then, passes .build and so compiles only our modules again (the dependencies
+# are not instrumented: see Package.swift).
+FUZZ_SCRATCH ?= .build-fuzz
+FUZZ_BUILD = ZTP_FUZZ=instrument $(SWIFT) build -c $(FUZZ_CONFIG) --scratch-path $(FUZZ_SCRATCH)
 
 .PHONY: fuzz fuzz-build fuzz-seeds
 
@@ -19,9 +22,9 @@ fuzz-build: setup
 
 ## fuzz: each target for FUZZ_SECONDS (default 600), corpus merged into Fuzz/Corpus.
 fuzz: fuzz-build
-	FUZZ_BIN=.build-fuzz/$(FUZZ_CONFIG) bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_BIN=$(FUZZ_SCRATCH)/$(FUZZ_CONFIG) bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 ## fuzz-seeds: regenerate the seed inputs from in-memory sessions and the test vectors' shapes.
 fuzz-seeds: fuzz-build
-	.build-fuzz/$(FUZZ_CONFIG)/ztp-fuzz-core seeds Fuzz/Corpus
-	.build-fuzz/$(FUZZ_CONFIG)/ztp-fuzz-management seeds Fuzz/Corpus
+	$(FUZZ_SCRATCH)/$(FUZZ_CONFIG)/ztp-fuzz-core seeds Fuzz/Corpus
+	$(FUZZ_SCRATCH)/$(FUZZ_CONFIG)/ztp-fuzz-management seeds Fuzz/Corpus

@@ -53,8 +53,38 @@ enum RequestTarget {
     /// The query string again from libmicrohttpd's split arguments, still percent-encoded.
     /// "?flag" becomes "flag=": an empty value, since the generated code's URI parser refuses a
     /// name without "=" (a 500 before this, found by the request-target fuzzer).
+    ///
+    /// Bytes a query may not hold (RFC 3986) are percent-encoded on the way, "%" aside (the
+    /// arguments are encoded already): a literal "#" in a name read as the start of a fragment
+    /// to that parser, which then refused the whole query (a 500, found by the same fuzzer).
     static func query(_ arguments: [(name: String, value: String?)]) -> String {
-        arguments.map { "\($0.name)=\($0.value ?? "")" }.joined(separator: "&")
+        arguments.map { escaped($0.name) + "=" + escaped($0.value ?? "") }.joined(separator: "&")
+    }
+
+    private static func escaped(_ text: String) -> String {
+        guard !text.utf8.allSatisfy(isQueryByte) else { return text }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 8)
+        for byte in text.utf8 {
+            if isQueryByte(byte) {
+                bytes.append(byte)
+            } else {
+                bytes += [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
+    /// Unreserved, sub-delimiters, ":", "@", "/", "?" (RFC 3986's query), and "%".
+    private static func isQueryByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default:
+            "-._~!$&'()*+,;=:@/?%".utf8.contains(byte)
+        }
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

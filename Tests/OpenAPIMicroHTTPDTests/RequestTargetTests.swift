@@ -43,4 +43,11 @@ struct RequestTargetTests {
         #expect(RequestTarget.query([("a", "1%202"), ("flag", nil), ("b", "")]) == "a=1%202&flag=&b=")
         #expect(RequestTarget.query([]) == "")
     }
+
+    @Test("what a query may not hold is encoded on the way, what is encoded already is left alone")
+    func queryEscapes() {
+        #expect(RequestTarget.query([("li#mit", "5"), ("a", "x#y z")]) == "li%23mit=5&a=x%23y%20z")
+        #expect(RequestTarget.query([("q", "\u{20AC}[1]\"")]) == "q=%E2%82%AC%5B1%5D%22")
+        #expect(RequestTarget.query([("a", "1%202+3,4:5@6/7?8=9")]) == "a=1%202+3,4:5@6/7?8=9")
+    }
 }
