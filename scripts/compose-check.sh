@@ -32,22 +32,15 @@ fi
 ok "$(podman-compose version 2>/dev/null | grep -m1 'podman-compose version' || echo podman-compose)"
 
 step "postgres and prometheus images"
-standin() {   # official-name stand-in-name directory
-    if podman image exists "$1" || pulled "$1"; then
-        echo "$1"
-        return
-    fi
-    if [ "${ZTP_STANDIN_REFRESH:-0}" = 1 ] || ! podman image exists "$2"; then
-        podman build --network host --format docker --build-arg "BASE=$RUNTIME_IMAGE" -t "$2" \
-            "$ROOT/scripts/standins/$3" >"$CACHE/standin-$3.log" 2>&1 \
-            || { tail -20 "$CACHE/standin-$3.log" >&2; fail "building the stand-in $2 failed (log: $CACHE/standin-$3.log)"; }
-    fi
-    echo "$2"
+build_standin() {   # TAG DIRECTORY (under scripts/standins)
+    podman build --network host --format docker --build-arg "BASE=$RUNTIME_IMAGE" -t "$1" \
+        "$ROOT/scripts/standins/$2" >"$CACHE/standin-$2.log" 2>&1 \
+        || { tail -20 "$CACHE/standin-$2.log" >&2; fail "building the stand-in $1 failed (log: $CACHE/standin-$2.log)"; }
 }
-POSTGRES_IMAGE=$(standin "$OFFICIAL_POSTGRES" localhost/ztp-standin/postgres:15-bookworm postgres)
-PROMETHEUS_IMAGE=$(standin "$OFFICIAL_PROMETHEUS" localhost/ztp-standin/prometheus:v2.42.0 prometheus)
-ok "postgres: $POSTGRES_IMAGE"
-ok "prometheus: $PROMETHEUS_IMAGE"
+STANDIN_POSTGRES=localhost/ztp-standin/postgres:15-bookworm
+STANDIN_PROMETHEUS=localhost/ztp-standin/prometheus:v2.42.0
+use_image POSTGRES_IMAGE postgres "$OFFICIAL_POSTGRES" "$STANDIN_POSTGRES" build_standin "$STANDIN_POSTGRES" postgres
+use_image PROMETHEUS_IMAGE prometheus "$OFFICIAL_PROMETHEUS" "$STANDIN_PROMETHEUS" build_standin "$STANDIN_PROMETHEUS" prometheus
 
 # ---------------------------------------------------------------------------------------------
 PROJECT="ztp-compose-check-$$"
@@ -122,16 +115,7 @@ step "check: a session on a, listed on b, cut by a revocation on b"
       -d '{"client_id":"bob","role":"user","ttl_seconds":3600}' "http://127.0.0.1:$B_API/v1/tokens")" = 201 ] \
     || fail "POST /v1/tokens on b: $(cat "$WORK/body")"
 read -r BOB_TOKEN BOB_JTI <<<"$(json 'd["token"] + " " + d["jti"]')"
-mkfifo "$WORK/stdin"
-client --server "127.0.0.1:$A_PORT" --server-key "$SERVER_KEY" --token "$BOB_TOKEN" <"$WORK/stdin" >"$WORK/session" 2>&1 &
-CLIENT_PID=$!
-exec 9>"$WORK/stdin"   # keeps the interactive client's input open
-deadline=$((SECONDS + 20))
-until grep -qs '^connected as' "$WORK/session"; do
-    kill -0 "$CLIENT_PID" 2>/dev/null || fail "interactive ztp-client ended: $(cat "$WORK/session")"
-    [ $SECONDS -lt $deadline ] || fail "interactive ztp-client did not connect to a: $(cat "$WORK/session")"
-    sleep 0.2
-done
+interactive_client --server "127.0.0.1:$A_PORT" --server-key "$SERVER_KEY" --token "$BOB_TOKEN"
 deadline=$((SECONDS + 15))
 until [ "$(api "http://127.0.0.1:$B_API/v1/sessions?node=ztp-a")" = 200 ] \
       && [ "$(json 'sum(1 for s in d["sessions"] if s["client_id"] == "bob")')" = 1 ]; do

@@ -143,17 +143,7 @@ reply=$(ping_with "$TOKEN") && [ "$reply" = pong ] || fail "after restart alice'
 ok "the store and keys kept on the volume: GET /v1/tokens/{jti} says revoked, alice still gets pong"
 
 step "check: podman stop"
-mkfifo "$WORK/stdin"
-$SUDO setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$WORK" "$WORK/ztp-client" \
-    --server "127.0.0.1:$ZTP_PORT" --server-key "$SERVER_KEY" --token "$TOKEN" <"$WORK/stdin" >"$WORK/session" 2>&1 &
-CLIENT_PID=$!
-exec 9>"$WORK/stdin"   # keeps the interactive client's input open
-deadline=$((SECONDS + 20))
-until grep -qs '^connected as' "$WORK/session"; do
-    kill -0 "$CLIENT_PID" 2>/dev/null || fail "interactive ztp-client ended: $(cat "$WORK/session")"
-    [ $SECONDS -lt $deadline ] || fail "interactive ztp-client did not connect: $(cat "$WORK/session")"
-    sleep 0.2
-done
+interactive_client --server "127.0.0.1:$ZTP_PORT" --server-key "$SERVER_KEY" --token "$TOKEN"
 stop_start=$(date +%s.%N)
 quiet podman stop -t 10 "$NAME" >/dev/null || fail "podman stop failed"
 stop_seconds=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$stop_start" "$(date +%s.%N)")

@@ -123,26 +123,25 @@ EOF
     rm -rf "$context"
 }
 
-if podman image exists "$OFFICIAL_RUNTIME" || pulled "$OFFICIAL_RUNTIME"; then
-    RUNTIME_IMAGE=$OFFICIAL_RUNTIME
-    ok "runtime base: $RUNTIME_IMAGE (official)"
-else
-    RUNTIME_IMAGE=$STANDIN_RUNTIME
-    if [ "${ZTP_STANDIN_REFRESH:-0}" = 1 ] || ! podman image exists "$STANDIN_RUNTIME"; then
-        build_runtime_standin
+# use_image VAR LABEL OFFICIAL STANDIN BUILD...: sets VAR to the official image if it is here or
+# can be pulled, else to the local stand-in, running BUILD... first if the stand-in is missing
+# (or ZTP_STANDIN_REFRESH=1).
+use_image() {
+    local var=$1 label=$2 official=$3 standin=$4
+    shift 4
+    if podman image exists "$official" || pulled "$official"; then
+        printf -v "$var" '%s' "$official"
+        ok "$label: $official (official)"
+    else
+        if [ "${ZTP_STANDIN_REFRESH:-0}" = 1 ] || ! podman image exists "$standin"; then
+            "$@"
+        fi
+        printf -v "$var" '%s' "$standin"
+        ok "$label: $standin (stand-in: $official cannot be pulled here)"
     fi
-    ok "runtime base: $RUNTIME_IMAGE (stand-in: $OFFICIAL_RUNTIME cannot be pulled here)"
-fi
-if podman image exists "$OFFICIAL_SWIFT" || pulled "$OFFICIAL_SWIFT"; then
-    SWIFT_IMAGE=$OFFICIAL_SWIFT
-    ok "build base: $SWIFT_IMAGE (official)"
-else
-    SWIFT_IMAGE=$STANDIN_SWIFT
-    if [ "${ZTP_STANDIN_REFRESH:-0}" = 1 ] || ! podman image exists "$STANDIN_SWIFT"; then
-        build_swift_standin
-    fi
-    ok "build base: $SWIFT_IMAGE (stand-in: $OFFICIAL_SWIFT cannot be pulled here)"
-fi
+}
+use_image RUNTIME_IMAGE "runtime base" "$OFFICIAL_RUNTIME" "$STANDIN_RUNTIME" build_runtime_standin
+use_image SWIFT_IMAGE "build base" "$OFFICIAL_SWIFT" "$STANDIN_SWIFT" build_swift_standin
 
 # ---------------------------------------------------------------------------------------------
 step "build the Dockerfile (release build inside: several minutes when cold)"
@@ -192,4 +191,21 @@ host_client() {
     CLIENT_HOME=$work
 }
 client() { $SUDO setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$CLIENT_HOME" "$CLIENT_HOME/ztp-client" "$@"; }
+
+# interactive_client ARGS...: an interactive `client` in the background, its input a FIFO held
+# open on fd 9 (close fd 9 to end its input), its output in $CLIENT_HOME/session; returns once
+# it says "connected as". Sets CLIENT_PID.
+interactive_client() {
+    rm -f "$CLIENT_HOME/stdin"
+    mkfifo "$CLIENT_HOME/stdin"
+    client "$@" <"$CLIENT_HOME/stdin" >"$CLIENT_HOME/session" 2>&1 &
+    CLIENT_PID=$!
+    exec 9>"$CLIENT_HOME/stdin"
+    local deadline=$((SECONDS + 20))
+    until grep -qs '^connected as' "$CLIENT_HOME/session"; do
+        kill -0 "$CLIENT_PID" 2>/dev/null || fail "interactive ztp-client ended: $(cat "$CLIENT_HOME/session")"
+        [ $SECONDS -lt $deadline ] || fail "interactive ztp-client did not connect: $(cat "$CLIENT_HOME/session")"
+        sleep 0.2
+    done
+}
 }
