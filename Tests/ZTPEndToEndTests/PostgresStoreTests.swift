@@ -108,8 +108,10 @@ struct PostgresStoreTests {
         relay.cut()
         let url = cluster.url(database: database)
             .replacingOccurrences(of: "127.0.0.1:\(cluster.port)/", with: "127.0.0.1:\(relay.port)/")
+        // The database comes up once the server has been refused twice (it waits its turn for a
+        // server slot first, so a fixed delay could end before it even starts).
         let comesUp = Task {
-            try await Task.sleep(for: .seconds(2))
+            while relay.refusedConnections < 2 { try await Task.sleep(for: .milliseconds(50)) }
             relay.restore()
         }
         defer { comesUp.cancel() }

@@ -14,10 +14,11 @@ public final class TCPRelay: @unchecked Sendable {
     public let port: Int
     private let upstreamPort: Int
     private let listener: Int32
-    /// Guards `cut`, `closed` and `open`.
+    /// Guards `isCut`, `closed`, `refusals` and `open`.
     private let lock = NSLock()
     private var isCut = false
     private var closed = false
+    private var refusals = 0
     /// Both sockets of every relayed connection, so a cut can shut them down.
     private var open: Set<Int32> = []
 
@@ -54,6 +55,11 @@ public final class TCPRelay: @unchecked Sendable {
         }
     }
 
+    /// Connections closed at accept because the relay was cut: attempts a client made and lost.
+    public var refusedConnections: Int {
+        lock.withLock { refusals }
+    }
+
     public func restore() {
         lock.withLock { isCut = false }
     }
@@ -78,7 +84,11 @@ public final class TCPRelay: @unchecked Sendable {
             }
             let (refused, finished) = lock.withLock { (isCut, closed) }
             if finished { Glibc.close(client); return }
-            if refused { Glibc.close(client); continue }
+            if refused {
+                Glibc.close(client)
+                lock.withLock { refusals += 1 }
+                continue
+            }
             let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = Self.loopback(port: upstreamPort)
             let connected = withUnsafePointer(to: &address) {
