@@ -150,7 +150,7 @@ if Context.environment["ZTP_FUZZ"] != nil {
     package.targets += [
         .systemLibrary(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/Sources/FuzzSupport"),
-        .executableTarget(name: "ztp-fuzz-core", dependencies: ["FuzzSupport", "ZTPCore"],
+        .executableTarget(name: "ztp-fuzz-core", dependencies: ["FuzzSupport", "ZTPCore", "CSodium"],
                           path: "Fuzz/Sources/ztp-fuzz-core"),
         .executableTarget(name: "ztp-fuzz-management", dependencies: [
             "FuzzSupport", "ZTPManagement", "ZTPServer", "ZTPCore", "ZTPStore", "OpenAPIMicroHTTPD",
@@ -180,5 +180,20 @@ if Context.environment["ZTP_FUZZ"] != nil {
                 target.linkerSettings = (target.linkerSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address"])]
             }
         }
+    }
+}
+
+// ThreadSanitizer over our modules (`make test-tsan`, issue 11): every target of this package,
+// tests and executables included, is compiled and linked with `-sanitize=thread`, in the same
+// `.build` as the ordinary debug build, so the dependencies' objects are reused as they are.
+// They stay uninstrumented, and what they synchronise with is still seen: SwiftNIO's locks are
+// pthread mutexes and its cross-thread hand-offs go through them, which ThreadSanitizer
+// intercepts in any code. The servers the end-to-end suites start are instrumented too.
+// (`swift build --sanitize=thread` instruments the dependencies as well, which costs about nine
+// minutes of build per run: `make test-tsan-all`.)
+if Context.environment["ZTP_SANITIZE"] == "thread" {
+    for target in package.targets where target.type != .system {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=thread"])]
+        target.linkerSettings = (target.linkerSettings ?? []) + [.unsafeFlags(["-sanitize=thread"])]
     }
 }

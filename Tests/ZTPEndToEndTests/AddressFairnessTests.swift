@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ZTPClient
 import ZTPCore
+import ZTPTestSupport
 
 /// Per-address handshake limits under load: one address that holds many connections open
 /// without speaking cannot keep a client from another address out, and its silent
@@ -27,9 +28,10 @@ struct AddressFairnessTests {
             let other = try await RawSession.open(server, token: server.token(client: "other", role: "user"), from: "127.0.0.2")
             #expect(try await other.request("whoami") == "other user")
 
-            // Silent connections end at the CLIENT_HELLO deadline (2 s), not the handshake's 10.
+            // Silent connections end at the CLIENT_HELLO deadline (2 s), not the handshake's 10
+            // (both stretched in instrumented runs, as this wait is).
             let start = ContinuousClock.now
-            for connection in hoard { _ = await connection.waitForClose(within: .seconds(4)) }
+            for connection in hoard { _ = await connection.waitForClose(within: TestTime.scaled(.seconds(4))) }
             let closedAfter = ContinuousClock.now - start
             let allClosed = hoard.allSatisfy(\.isClosedByPeer)
             #expect(allClosed, "idle connections still open after \(closedAfter)")

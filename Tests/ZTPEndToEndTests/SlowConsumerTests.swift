@@ -13,7 +13,9 @@ struct SlowConsumerTests {
           arguments: [(limit: nil, leastHeld: 17), (limit: 2 << 20, leastHeld: 34)] as [(limit: Int?, leastHeld: Int)])
     func slowConsumerClosedOthersCarryOn(bound: (limit: Int?, leastHeld: Int)) async throws {
         let limit = bound.limit.map { ["--queued-bytes-limit", "\($0)"] } ?? []
-        try await withServer(ServerProcess.quickTimeouts + ["--stream-window", "65536"] + limit) { server in
+        // Default idle timeouts: the silent reader's control stream idles while 60 messages go
+        // out, which in an instrumented run can take longer than the quick 2 s.
+        try await withServer(["--stream-window", "65536"] + limit) { server in
             let sender = try await Participant.join(server, "sender")
             let fast = try await Participant.join(server, "fast")
             // Opens chat but never reads it: no credit goes back to the server.

@@ -133,22 +133,24 @@ private struct Reader {
     private mutating func string() -> String? {
         guard take(UInt8(ascii: "\"")) else { return nil }
         let bytes = self.bytes
-        var scalars = String.UnicodeScalarView()
+        var text = ""
         var run = index  // start of the bytes not yet copied out
+        // A run between escapes is appended as one string (a copy of its bytes): scalar by scalar
+        // it was a quarter of the token verifier's time in the fuzz build's profile.
         func flush(upTo end: Int) {
-            scalars.append(contentsOf: String(decoding: bytes[run..<end], as: UTF8.self).unicodeScalars)
+            text += String(decoding: bytes[run..<end], as: UTF8.self)
         }
         while let byte = peek() {
             switch byte {
             case UInt8(ascii: "\""):
                 flush(upTo: index)
                 index += 1
-                return String(scalars)
+                return text
             case UInt8(ascii: "\\"):
                 flush(upTo: index)
                 index += 1
                 guard let scalar = escape() else { return nil }
-                scalars.append(scalar)
+                text.unicodeScalars.append(scalar)
                 run = index
             case 0x00..<0x20:
                 return nil

@@ -56,6 +56,14 @@ final class ServerProcess: Sendable {
             let dataDirectory = dataDirFlag ? work.appendingPathComponent("data") : work.appendingPathComponent("ztp-data")
             var serverArguments = ["--listen", "127.0.0.1:\(port)", "--http-listen", "127.0.0.1:\(httpPort)"]
             if dataDirFlag { serverArguments += ["--data-dir", dataDirectory.path] }
+            // Instrumented runs (ThreadSanitizer: ZTP_TEST_TIME_SCALE) are several times slower,
+            // and a client starved for 2 s between connect and CLIENT_HELLO is cut off: the
+            // deadlines a client must meet stretch as the tests' own waits do. A test's own
+            // flags come after these and win.
+            if TestTime.scale > 1 {
+                serverArguments += ["--client-hello-timeout", "\(2 * TestTime.scale)",
+                                    "--handshake-timeout", "\(10 * TestTime.scale)"]
+            }
             serverArguments += arguments
             let logFile = work.appendingPathComponent("server.log")
             let process = try launch(TestPaths.serverBinary(), serverArguments, in: work, log: logFile)
