@@ -23,7 +23,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-malloc_context_size=0}
 
 # One target: fuzz, merge, and write its result line to .build-fuzz/results/TARGET.
 run_target() {
-  local target=$1 program corpus work crashes log status execs rate cov files kib found pids
+  local target=$1 program corpus work crashes log status execs rate cov files kib found workers w pid pids=()
   case " $core_targets " in *" $target "*) program=$bin/ztp-fuzz-core ;; *) program=$bin/ztp-fuzz-management ;; esac
   corpus=Fuzz/Corpus/$target
   work=.build-fuzz/work/$target
@@ -33,9 +33,7 @@ run_target() {
   # A target with no corpus yet starts from its generated seeds.
   if [ -z "$(ls -A "$corpus")" ]; then "$program" seeds Fuzz/Corpus >/dev/null; fi
   # New inputs go to the scratch folder first (libFuzzer writes to the first folder given).
-  local workers w
   workers=$(workers_for "$target")
-  pids=()
   rm -f "$log".*
   for ((w = 1; w <= workers; w++)); do
     "$program" "$target" "$work" "$corpus" -dict="Fuzz/Dictionaries/$target.dict" -max_total_time="$seconds" \
@@ -43,7 +41,7 @@ run_target() {
     pids+=($!)
   done
   status=0
-  for w in "${pids[@]}"; do wait "$w" || status=$?; done
+  for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
   # Workers' figures add up; coverage is the best any reached (they share the corpus).
   execs=$(cat "$log".* | awk '/stat::number_of_executed_units/ {n += $2} END {print n}')
   rate=$(cat "$log".* | awk '/stat::average_exec_per_sec/ {n += $2} END {print n}')
