@@ -22,8 +22,7 @@ test-tsan: setup-test
 ## .build/debug's, not instrumented, hence `build`.
 test-tsan-all: build setup-test
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
-	ZTP_TEST_TIME_SCALE=4 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/Tests/tsan.supp" \
-	  $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan < /dev/null
+	SWIFT=$(SWIFT) bash scripts/test-tsan.sh --sanitize=thread --scratch-path .build-tsan
 
 ## soak: SOAK_SESSIONS sessions churning for SOAK_SECONDS against the ztp-server of SOAK_BUILD
 ## (release by default; CI's smoke run uses the debug build `make test` made), as a normal user.
