@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 /// The server's persistent state: issued-token metadata, revocations, and the audit log.
 ///
@@ -237,7 +238,9 @@ public final class Store: Sendable {
     /// If the log is at its row cap, the oldest rows make room in the same transaction.
     @discardableResult
     public func appendAudit(actor: String, action: String, detail: String, at: Date) throws -> AuditEvent {
-        try backend.appendAudit(actor: actor, action: action, detail: detail, at: at)
+        let (event, evicted) = try backend.appendAudit(actor: actor, action: action, detail: detail, at: at)
+        countEvicted(evicted)
+        return event
     }
 
     /// Adds each tally to the row of its key, creating the row when the key has none, in one
@@ -245,7 +248,16 @@ public final class Store: Sendable {
     @discardableResult
     public func addAuditTallies(_ tallies: [AuditTally]) throws -> AuditTallyOutcome {
         guard !tallies.isEmpty else { return AuditTallyOutcome(rowsCreated: 0, rowsEvicted: 0) }
-        return try backend.addAuditTallies(tallies)
+        let outcome = try backend.addAuditTallies(tallies)
+        countEvicted(outcome.rowsEvicted)
+        return outcome
+    }
+
+    /// Counted once the backend has returned, so after the commit: whoever sees the count on
+    /// `/metrics` and then reads the log finds those rows gone, and a rolled-back delete is
+    /// never counted.
+    private func countEvicted(_ rows: Int) {
+        if rows > 0 { Counter(label: "ztp_audit_rows_evicted_total").increment(by: rows) }
     }
 
     /// Audit events newest first (by time, then by id for events in the same instant).

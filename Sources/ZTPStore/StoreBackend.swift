@@ -30,7 +30,8 @@ protocol StoreBackend: Sendable {
     func tokens(clientID: String?, state: TokenState?, now: Date, limit: Int, offset: Int) throws -> Page<TokenRecord>
     func tokensExpiring(after: Store.ExpiryCursor, upTo: Date, limit: Int) throws -> [TokenRecord]
 
-    func appendAudit(actor: String, action: String, detail: String, at: Date) throws -> AuditEvent
+    /// The event with its id, and how many old rows made room for it.
+    func appendAudit(actor: String, action: String, detail: String, at: Date) throws -> (event: AuditEvent, evicted: Int)
     func addAuditTallies(_ tallies: [AuditTally]) throws -> AuditTallyOutcome
     func audit(limit: Int, offset: Int) throws -> Page<AuditEvent>
 

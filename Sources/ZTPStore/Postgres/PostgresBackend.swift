@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Metrics
 import PostgresNIO
 
 /// The store in PostgreSQL, which several servers can share.
@@ -187,14 +186,13 @@ final class PostgresBackend: StoreBackend {
         return AuditEvent(id: id, time: Date(storageValue: time), actor: actor, action: action, detail: detail, count: count)
     }
 
-    func appendAudit(actor: String, action: String, detail: String, at: Date) throws -> AuditEvent {
+    func appendAudit(actor: String, action: String, detail: String, at: Date) throws -> (event: AuditEvent, evicted: Int) {
         try connections.transaction { session in
             let id = try session.query("""
                 INSERT INTO audit (time, actor, action, detail) VALUES (\(at.storageValue), \(actor), \(action), \(detail))
                 RETURNING id
                 """).first?.decode(Int64.self) ?? 0
-            try trimAudit(session)
-            return AuditEvent(id: id, time: at, actor: actor, action: action, detail: detail)
+            return (AuditEvent(id: id, time: at, actor: actor, action: action, detail: detail), try trimAudit(session))
         }
     }
 
@@ -236,12 +234,9 @@ final class PostgresBackend: StoreBackend {
 
     /// Deletes the rows that put the log over its cap, oldest (lowest id) first; returns how
     /// many. A range on the primary key, as in SQLite: its cost is the rows removed.
-    @discardableResult
     private func trimAudit(_ session: PostgresSession) throws -> Int {
         guard let newest = try session.query("SELECT MAX(id) FROM audit").first?.decode(Int64?.self) else { return 0 }
-        let evicted = try session.changes("DELETE FROM audit WHERE id <= \(newest - Int64(auditRowCap))")
-        if evicted > 0 { Counter(label: "ztp_audit_rows_evicted_total").increment(by: evicted) }
-        return evicted
+        return try session.changes("DELETE FROM audit WHERE id <= \(newest - Int64(auditRowCap))")
     }
 
     // MARK: Pruning

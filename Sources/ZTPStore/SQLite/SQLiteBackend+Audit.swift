@@ -1,19 +1,17 @@
 import Foundation
 import GRDB
-import Metrics
 
 extension SQLiteBackend {
     /// Appends one event to the audit log and returns it with its assigned id.
     ///
     /// If the log is at its row cap, the oldest rows make room in the same transaction.
-    func appendAudit(actor: String, action: String, detail: String, at: Date) throws -> AuditEvent {
+    func appendAudit(actor: String, action: String, detail: String, at: Date) throws -> (event: AuditEvent, evicted: Int) {
         try write { db in
             try db.execute(
                 sql: "INSERT INTO audit (time, actor, action, detail) VALUES (?, ?, ?, ?)",
                 arguments: [at.storageValue, actor, action, detail])
             let event = AuditEvent(id: db.lastInsertedRowID, time: at, actor: actor, action: action, detail: detail)
-            try trimAudit(db)
-            return event
+            return (event, try trimAudit(db))
         }
     }
 
@@ -59,12 +57,9 @@ extension SQLiteBackend {
     /// Ids are distinct and the newest row has the highest, so after deleting every id at or
     /// below `newest - cap` at most `cap` rows remain. The delete is a range on the primary key:
     /// its cost is the rows removed, never a scan of the log.
-    @discardableResult
     private func trimAudit(_ db: Database) throws -> Int {
         guard let newest = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM audit") else { return 0 }
         try db.execute(sql: "DELETE FROM audit WHERE id <= ?", arguments: [newest - Int64(auditRowCap)])
-        let evicted = db.changesCount
-        if evicted > 0 { Counter(label: "ztp_audit_rows_evicted_total").increment(by: evicted) }
-        return evicted
+        return db.changesCount
     }
 }
