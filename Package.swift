@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "ZTPManagement",
             dependencies: [
-                "OpenAPIMicroHTTPD", "ZTPServer", "ZTPStore", "ZTPCore", "ZTPNIO",
+                "CMalloc", "OpenAPIMicroHTTPD", "ZTPServer", "ZTPStore", "ZTPCore", "ZTPNIO",
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

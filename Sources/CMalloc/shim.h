@@ -1,2 +1,3 @@
-// glibc allocator settings (mallopt) for ztp-server: see Sources/ztp-server/MemoryTuning.swift.
+// glibc's allocator: its settings (mallopt) for ztp-server, see Sources/ztp-server/MemoryTuning.swift;
+// its figures (mallinfo2) on /metrics, see Sources/ZTPManagement/Metrics/ProcessMetrics.swift.
 #include <malloc.h>

@@ -68,6 +68,7 @@ extension ManagementAPITests {
                 ("ztp_http_requests_total", "counter"), ("ztp_http_request_duration_seconds", "histogram"),
                 ("process_cpu_seconds_total", "counter"), ("process_resident_memory_bytes", "gauge"),
                 ("process_open_fds", "gauge"), ("process_start_time_seconds", "gauge"),
+                ("ztp_heap_in_use_bytes", "gauge"), ("ztp_heap_free_bytes", "gauge"),
             ] {
                 #expect(metrics.types[family] == type, "\(family) is a \(type)")
             }
@@ -77,6 +78,10 @@ extension ManagementAPITests {
             #expect(metrics.value("ztp_handshake_duration_seconds_bucket", ["le": "+Inf"]) == 1)
             #expect((metrics.value("process_resident_memory_bytes") ?? 0) > 0)
             #expect((metrics.value("process_open_fds") ?? 0) > 0)
+            // A running server's heap in use is megabytes (in bytes, not kB), not gigabytes.
+            let inUse = try #require(metrics.value("ztp_heap_in_use_bytes"))
+            #expect(inUse > 1_000_000 && inUse < 1_000_000_000, "\(inUse)")
+            #expect((metrics.value("ztp_heap_free_bytes") ?? -1) >= 0)
             let started = try #require(metrics.value("process_start_time_seconds"))
             #expect(abs(started - Date().timeIntervalSince1970) < 120)
             // "No client id or session id as a label."

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import CMalloc
+#endif
 import Foundation
 
 /// The process figures Prometheus users expect (`process_*`), read from /proc at scrape time.
@@ -20,6 +23,13 @@ enum ProcessMetrics {
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
         gauge("process_open_fds", "Number of open file descriptors.", Double(fds))
         gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", startTime)
+        // What of the resident memory is live data and what malloc keeps: a leak grows the first;
+        // the allocator settling (a new per-thread arena, fragmentation) grows only the second.
+        #if canImport(Glibc)
+        let heap = mallinfo2()
+        gauge("ztp_heap_in_use_bytes", "Bytes allocated through malloc and not yet freed.", Double(heap.uordblks + heap.hblkhd))
+        gauge("ztp_heap_free_bytes", "Bytes malloc holds free in its arenas for reuse.", Double(heap.fordblks))
+        #endif
         return lines.joined(separator: "\n") + "\n"
     }
 

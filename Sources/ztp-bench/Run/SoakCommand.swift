@@ -51,8 +51,12 @@ struct SoakCommand: AsyncParsableCommand {
         let peakRSS = (result.samples.map(\.rssBytes).max() ?? 0) >> 20
         log("  peak: \(peakSessions) sessions, RSS \(peakRSS) MiB, \(result.samples.map(\.fds).max() ?? 0) fds, \(result.samples.map(\.threads).max() ?? 0) threads")
         log(String(format: "  RSS after warm-up: %+.2f%% over the load (slope %.1f KiB/min)", result.rssGrowthPercent, result.rssSlopeKiBPerMinute))
-        log("  baseline: \(result.baseline.fds) fds, \(result.baseline.sessions) sessions, \(result.baseline.threads) threads, RSS \(result.baseline.rssBytes >> 20) MiB")
-        log("  after:    \(result.final.fds) fds, \(result.final.sessions) sessions, \(result.final.threads) threads, RSS \(result.final.rssBytes >> 20) MiB")
+        log(String(format: "  heap in use after warm-up: %+.2f%% over the load (slope %.1f KiB/min)",
+                   result.heapInUseGrowthPercent, result.heapInUseSlopeKiBPerMinute))
+        for (name, sample) in [("baseline:", result.baseline), ("after:   ", result.final)] {
+            log("  \(name) \(sample.fds) fds, \(sample.sessions) sessions, \(sample.threads) threads, RSS \(sample.rssBytes >> 20) MiB "
+                + "(anonymous \(sample.rssAnonBytes >> 20)), heap in use \(sample.heapInUseBytes >> 20) MiB, free \(sample.heapFreeBytes >> 20) MiB")
+        }
 
         try SoakPlot.svg(result, loadEnd: loadEnd).write(toFile: svg, atomically: true, encoding: .utf8)
         log("  wrote \(svg)")

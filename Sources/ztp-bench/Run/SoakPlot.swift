@@ -1,16 +1,22 @@
 import Foundation
 
-/// The soak's samples as an SVG: three panels sharing the time axis (server RSS, open fds,
-/// sessions in the registry), with the end of warm-up and of the load marked.
+/// The soak's samples as an SVG: three panels sharing the time axis (server memory, open fds,
+/// sessions in the registry), with the end of warm-up and of the load marked. The memory panel
+/// draws RSS (and its anonymous part) beside the heap in use and the heap malloc keeps free, so
+/// a rise in RSS shows whether live data grew or the allocator kept more.
 enum SoakPlot {
     static func svg(_ result: SoakScenario.Result, loadEnd: Double) -> String {
         let width = 900.0, panelHeight = 180.0, left = 70.0, right = 20.0, top = 40.0, gap = 40.0
         let samples = result.samples
         let maxT = max(1, samples.map(\.t).max() ?? 1)
-        let panels: [(title: String, color: String, values: [Double])] = [
-            ("server RSS (MiB)", "#1f77b4", samples.map { Double($0.rssBytes) / 1_048_576 }),
-            ("server open fds", "#d62728", samples.map { Double($0.fds) }),
-            ("sessions in the registry", "#2ca02c", samples.map { Double($0.sessions) }),
+        func mib(_ bytes: Int) -> Double { Double(bytes) / 1_048_576 }
+        let panels: [(title: String, series: [(label: String, color: String, values: [Double])])] = [
+            ("server memory (MiB)", [("RSS", "#1f77b4", samples.map { mib($0.rssBytes) }),
+                                     ("RSS anonymous", "#17becf", samples.map { mib($0.rssAnonBytes) }),
+                                     ("heap in use", "#ff7f0e", samples.map { mib($0.heapInUseBytes) }),
+                                     ("heap free (malloc)", "#9467bd", samples.map { mib($0.heapFreeBytes) })]),
+            ("server open fds", [("fds", "#d62728", samples.map { Double($0.fds) })]),
+            ("sessions in the registry", [("sessions", "#2ca02c", samples.map { Double($0.sessions) })]),
         ]
         let height = top + Double(panels.count) * (panelHeight + gap) + 10
         var svg = """
@@ -23,9 +29,14 @@ enum SoakPlot {
         func x(_ t: Double) -> Double { left + t / maxT * plotWidth }
         for (index, panel) in panels.enumerated() {
             let y0 = top + Double(index) * (panelHeight + gap)
-            let maxV = max(1, (panel.values.max() ?? 1) * 1.1)
+            let maxV = max(1, (panel.series.flatMap(\.values).max() ?? 1) * 1.1)
             func y(_ v: Double) -> Double { y0 + panelHeight - v / maxV * panelHeight }
             svg += "<text x=\"\(left)\" y=\"\(f(y0 - 6))\">\(panel.title)</text>\n"
+            if panel.series.count > 1 {
+                for (position, series) in panel.series.enumerated() {
+                    svg += "<text x=\"\(f(left + 170 + Double(position) * 140))\" y=\"\(f(y0 - 6))\" fill=\"\(series.color)\">— \(series.label)</text>\n"
+                }
+            }
             svg += "<rect x=\"\(left)\" y=\"\(f(y0))\" width=\"\(f(plotWidth))\" height=\"\(f(panelHeight))\" fill=\"none\" stroke=\"#999\"/>\n"
             for tick in 0...4 {
                 let v = maxV * Double(tick) / 4
@@ -36,8 +47,10 @@ enum SoakPlot {
                 svg += "<line x1=\"\(f(x(t)))\" x2=\"\(f(x(t)))\" y1=\"\(f(y0))\" y2=\"\(f(y0 + panelHeight))\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>\n"
                 if index == 0 { svg += "<text x=\"\(f(x(t) + 3))\" y=\"\(f(y0 + 12))\" fill=\"#666\">\(label)</text>\n" }
             }
-            let points = zip(samples, panel.values).map { "\(f(x($0.t))),\(f(y($1)))" }.joined(separator: " ")
-            svg += "<polyline fill=\"none\" stroke=\"\(panel.color)\" stroke-width=\"1.5\" points=\"\(points)\"/>\n"
+            for series in panel.series {
+                let points = zip(samples, series.values).map { "\(f(x($0.t))),\(f(y($1)))" }.joined(separator: " ")
+                svg += "<polyline fill=\"none\" stroke=\"\(series.color)\" stroke-width=\"1.5\" points=\"\(points)\"/>\n"
+            }
         }
         let axisY = top + Double(panels.count) * (panelHeight + gap) - gap + 16
         for tick in 0...6 {

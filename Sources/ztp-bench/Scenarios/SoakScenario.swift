@@ -23,6 +23,11 @@ struct SoakScenario {
     struct Sample: Codable {
         var t: Double
         var rssBytes: Int
+        /// The anonymous part of RSS (heap, stacks), without mapped files such as SQLite's.
+        var rssAnonBytes: Int
+        /// `ztp_heap_in_use_bytes` and `ztp_heap_free_bytes`: live data, and what malloc keeps.
+        var heapInUseBytes: Int
+        var heapFreeBytes: Int
         var fds: Int
         var threads: Int
         /// `ztp_sessions_active` (the registry).
@@ -42,6 +47,9 @@ struct SoakScenario {
         var counts: [String: Int]
         var rssGrowthPercent: Double
         var rssSlopeKiBPerMinute: Double
+        /// The same trend for the heap in use: near zero when RSS grows only by what malloc keeps.
+        var heapInUseGrowthPercent: Double
+        var heapInUseSlopeKiBPerMinute: Double
         var serverClosedReasons: [String: Double]
         /// `ztp_handshakes_total` by result.
         var serverHandshakes: [String: Double]
@@ -179,11 +187,18 @@ struct SoakScenario {
 
         let all = shared.samples.withLock { $0 }
         let loaded = all.filter { $0.t >= warmup && $0.t <= loadEnd }
-        let fit = Stats.linearFit(loaded.map { ($0.t, Double($0.rssBytes)) })
-        // Growth relative to the RSS just after warm-up (the mean of the first tenth of the samples).
-        let head = loaded.prefix(max(1, loaded.count / 10)).map { Double($0.rssBytes) }
-        let reference = head.reduce(0, +) / Double(max(1, head.count))
-        let growth = loaded.count < 2 ? 0 : fit.slope * (loadEnd - warmup) / max(1, reference) * 100
+        /// Growth over the load from the end of warm-up: least-squares slope × duration, relative
+        /// to the value just after warm-up (the mean of the first tenth of the samples).
+        func trend(_ value: (Sample) -> Int) -> (percent: Double, kibPerMinute: Double) {
+            let fit = Stats.linearFit(loaded.map { ($0.t, Double(value($0))) })
+            let head = loaded.prefix(max(1, loaded.count / 10)).map { Double(value($0)) }
+            let reference = head.reduce(0, +) / Double(max(1, head.count))
+            let percent = loaded.count < 2 ? 0 : fit.slope * (loadEnd - warmup) / max(1, reference) * 100
+            return (percent, fit.slope * 60 / 1024)
+        }
+        let rss = trend(\.rssBytes)
+        let heap = trend(\.heapInUseBytes)
+        let growth = rss.percent
 
         var failures: [String] = []
         let counts = tally.snapshot
@@ -196,7 +211,8 @@ struct SoakScenario {
         }
         if counts["sessions", default: 0] == 0 { failures.append("no session completed a handshake") }
         return Result(seconds: seconds, sessions: sessions, warmup: warmup, samples: all, baseline: baseline, final: final,
-                      counts: counts, rssGrowthPercent: growth, rssSlopeKiBPerMinute: fit.slope * 60 / 1024,
+                      counts: counts, rssGrowthPercent: growth, rssSlopeKiBPerMinute: rss.kibPerMinute,
+                      heapInUseGrowthPercent: heap.percent, heapInUseSlopeKiBPerMinute: heap.kibPerMinute,
                       serverClosedReasons: reasons, serverHandshakes: handshakes, failures: failures)
     }
 
@@ -336,7 +352,10 @@ struct SoakScenario {
         let metrics = try HTTPProbe.getBlocking(port: api.port, path: "/metrics", bearer: nil)
         guard metrics.status == 200 else { throw BenchError("/metrics answered \(metrics.status)") }
         let text = String(decoding: metrics.body, as: UTF8.self)
-        return Sample(t: t, rssBytes: field("VmRSS:") * 1024, fds: fds, threads: field("Threads:"),
+        return Sample(t: t, rssBytes: field("VmRSS:") * 1024, rssAnonBytes: field("RssAnon:") * 1024,
+                      heapInUseBytes: Int(API.metric("ztp_heap_in_use_bytes", in: text) ?? -1),
+                      heapFreeBytes: Int(API.metric("ztp_heap_free_bytes", in: text) ?? -1),
+                      fds: fds, threads: field("Threads:"),
                       sessions: Int(API.metric("ztp_sessions_active", in: text) ?? -1),
                       streams: Int(API.metric("ztp_streams_active", in: text) ?? -1), clientSessions: tally.liveSessions)
     }
