@@ -45,8 +45,12 @@ struct SoakCommand: AsyncParsableCommand {
 
         log("")
         for (name, count) in result.counts.sorted(by: { $0.key < $1.key }) { log("  " + name.padding(toLength: 40, withPad: " ", startingAt: 0) + " \(count)") }
-        log("  server closed sessions by reason: " + result.serverClosedReasons.sorted { $0.key < $1.key }.map { "\($0.key) \(Int($0.value))" }.joined(separator: ", "))
-        log("  server's handshakes by result: " + result.serverHandshakes.sorted { $0.key < $1.key }.map { "\($0.key) \(Int($0.value))" }.joined(separator: ", "))
+        func counts(_ values: [String: Double]) -> String {
+            values.isEmpty ? "none" : values.sorted { $0.key < $1.key }.map { "\($0.key) \(Int($0.value))" }.joined(separator: ", ")
+        }
+        log("  server closed sessions by reason: " + counts(result.serverClosedReasons))
+        log("  server's handshakes by result: " + counts(result.serverHandshakes))
+        log("  server's protocol errors by kind: " + counts(result.serverProtocolErrors))
         let peakSessions = result.samples.map(\.sessions).max() ?? 0
         let peakRSS = (result.samples.map(\.rssBytes).max() ?? 0) >> 20
         log("  peak: \(peakSessions) sessions, RSS \(peakRSS) MiB, \(result.samples.map(\.fds).max() ?? 0) fds, \(result.samples.map(\.threads).max() ?? 0) threads")

@@ -45,7 +45,12 @@ enum SoakPlot {
             }
             for (t, label) in [(result.warmup, "warm-up over"), (loadEnd, "clients leave")] {
                 svg += "<line x1=\"\(f(x(t)))\" x2=\"\(f(x(t)))\" y1=\"\(f(y0))\" y2=\"\(f(y0 + panelHeight))\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>\n"
-                if index == 0 { svg += "<text x=\"\(f(x(t) + 3))\" y=\"\(f(y0 + 12))\" fill=\"#666\">\(label)</text>\n" }
+                // A label near the right edge goes on the line's left, so that it is not cut off.
+                let nearEdge = x(t) > left + plotWidth - 100
+                if index == 0 {
+                    svg += "<text x=\"\(f(x(t) + (nearEdge ? -3 : 3)))\" y=\"\(f(y0 + 12))\" fill=\"#666\""
+                        + (nearEdge ? " text-anchor=\"end\"" : "") + ">\(label)</text>\n"
+                }
             }
             for series in panel.series {
                 let points = zip(samples, series.values).map { "\(f(x($0.t))),\(f(y($1)))" }.joined(separator: " ")

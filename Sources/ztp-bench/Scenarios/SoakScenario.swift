@@ -53,6 +53,8 @@ struct SoakScenario {
         var serverClosedReasons: [String: Double]
         /// `ztp_handshakes_total` by result.
         var serverHandshakes: [String: Double]
+        /// `ztp_protocol_errors_total` by kind: which rule a peer broke, sessions and handshakes alike.
+        var serverProtocolErrors: [String: Double]
         var failures: [String]
         var passed: Bool { failures.isEmpty }
     }
@@ -183,6 +185,7 @@ struct SoakScenario {
         }
         let reasons = try await api.counter("ztp_sessions_closed_total", by: "reason")
         let handshakes = try await api.counter("ztp_handshakes_total", by: "result")
+        let protocolErrors = try await api.counter("ztp_protocol_errors_total", by: "kind")
         let alive = server.process.isRunning
 
         let all = shared.samples.withLock { $0 }
@@ -213,7 +216,8 @@ struct SoakScenario {
         return Result(seconds: seconds, sessions: sessions, warmup: warmup, samples: all, baseline: baseline, final: final,
                       counts: counts, rssGrowthPercent: growth, rssSlopeKiBPerMinute: rss.kibPerMinute,
                       heapInUseGrowthPercent: heap.percent, heapInUseSlopeKiBPerMinute: heap.kibPerMinute,
-                      serverClosedReasons: reasons, serverHandshakes: handshakes, failures: failures)
+                      serverClosedReasons: reasons, serverHandshakes: handshakes,
+                      serverProtocolErrors: protocolErrors, failures: failures)
     }
 
     /// One session (or one abandoned handshake) from connect to leave.
