@@ -1,17 +1,22 @@
 # bench: release build, then every ztp-bench scenario with its same-run baseline (issue 5).
 # See docs/BENCHMARKS.md. Needs openssl and python3 (setup-test installs them); about 10 minutes
-# on 2 cores. BENCH_ARGS adds flags, e.g. `make bench BENCH_ARGS="--scenario ping --quick"`.
+# on 2 cores, plus the first build of Benchmarks/. BENCH_ARGS adds flags, e.g. `make bench BENCH_ARGS="--scenario ping --quick"`.
 
 BENCH_JSON ?= docs/bench-results.json
 BENCH_ARGS ?=
 
-.PHONY: bench bench-build
+.PHONY: bench bench-build bench-baselines
 
 ## bench-build: release binaries of the bench and the server (one --product per invocation).
 bench-build: setup-test
 	$(SWIFT) build -c release --product ztp-bench
 	$(SWIFT) build -c release --product ztp-server
 
+## bench-baselines: `ztp-baselines` from the Benchmarks/ package (TLS 1.3 over swift-nio-ssl):
+## its own package so that BoringSSL's build stays out of `make test`; a few minutes the first time.
+bench-baselines: setup-test
+	cd Benchmarks && $(SWIFT) build -c release --product ztp-baselines
+
 ## bench: run the benchmarks, print the table, write $(BENCH_JSON).
-bench: bench-build
+bench: bench-build bench-baselines
 	.build/release/ztp-bench run --json $(BENCH_JSON) $(BENCH_ARGS)

@@ -11,6 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ztp-bench",
         abstract: "ZTP benchmarks side by side with TLS 1.3, the crypto floor and a plain TCP echo.",
-        subcommands: [RunCommand.self, ServeCommand.self, TCPEchoCommand.self, SoakCommand.self, PingProbeCommand.self],
+        subcommands: [RunCommand.self, ServeCommand.self, TCPEchoCommand.self, AcceptCloseCommand.self, SoakCommand.self,
+                      PingProbeCommand.self],
         defaultSubcommand: RunCommand.self)
 }

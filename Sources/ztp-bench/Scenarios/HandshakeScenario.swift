@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import ZTPClient
 
 /// `handshake`: full handshakes at a fixed concurrency; the figure is the server's CPU time
@@ -32,6 +34,9 @@ enum HandshakeScenario {
             }
             return Stats.median(samples)
         }
+        let bare = try await context.baseline("bare SwiftNIO accept and close, server CPU per connection, us") {
+            try await acceptCloseMicroseconds(context)
+        }
         let note = "\(sizes.handshakes) handshakes at concurrency \(sizes.handshakeConcurrency), \(sizes.runs) runs: "
             + perHandshake.map(Row.format).joined(separator: ", ") + " us; \(Int(Stats.median(rates))) handshakes/s wall"
         return [
@@ -39,11 +44,43 @@ enum HandshakeScenario {
                 baseline: "crypto floor (X25519 keypair + DH + Ed25519 sign)", baselineValue: floor, target: .atMost(2.0), note: note),
             Row(scenario: "handshake", name: "handshake server CPU vs TLS 1.3", value: value, unit: "us/handshake",
                 baseline: "OpenSSL TLS 1.3 s_server (Ed25519, X25519, ChaCha20)", baselineValue: openssl, target: .atMost(0.25), note: note),
+            Row(scenario: "handshake", name: "handshake server CPU vs bare NIO + 1.5x crypto floor", value: value, unit: "us/handshake",
+                baseline: "bare SwiftNIO accept/close (\(Row.format(bare)) us) + 1.5 x crypto floor", baselineValue: bare + 1.5 * floor,
+                target: .atMost(1.0), note: note),
         ]
     }
 
-    /// `count` connect-handshake-close cycles, `concurrency` at a time.
-    static func handshakes(server: BenchServer, token: String, count: Int, concurrency: Int) async throws {
+    /// Server CPU microseconds per connection of `ztp-bench accept-close` (median over the
+    /// runs), driven like the handshakes: the same count, at the same concurrency.
+    static func acceptCloseMicroseconds(_ context: BenchContext) async throws -> Double {
+        let sizes = context.sizes
+        let server = try ChildProcess(name: "accept-close", executable: context.benchExecutable, arguments: ["accept-close"],
+                                      logDirectory: context.scratch)
+        defer { server.stop() }
+        guard let port = Int(try await server.waitForLine(prefix: "ready ")) else { throw BenchError("accept-close printed no port") }
+        try await connectUntilClosed(port: port, count: 64, concurrency: sizes.handshakeConcurrency)
+        var samples: [Double] = []
+        for _ in 0..<sizes.runs {
+            let before = try server.stats()
+            try await connectUntilClosed(port: port, count: sizes.handshakes, concurrency: sizes.handshakeConcurrency)
+            let after = try server.stats()
+            samples.append((after.cpuSeconds - before.cpuSeconds) / Double(sizes.handshakes) * 1e6)
+        }
+        log("  bare NIO accept/close: " + samples.map(Row.format).joined(separator: ", ") + " us/connection")
+        return Stats.median(samples)
+    }
+
+    /// `count` connections, `concurrency` at a time, each waited on until the server closes it.
+    static func connectUntilClosed(port: Int, count: Int, concurrency: Int) async throws {
+        try await inWorkers(count: count, concurrency: concurrency) {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get()
+            try await channel.closeFuture.get()
+        }
+    }
+
+    /// Runs `body` `count` times, `concurrency` at a time.
+    static func inWorkers(count: Int, concurrency: Int, _ body: @escaping @Sendable () async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             let perWorker = (count + concurrency - 1) / concurrency
             var remaining = count
@@ -51,13 +88,18 @@ enum HandshakeScenario {
                 let mine = min(perWorker, remaining)
                 remaining -= mine
                 group.addTask {
-                    for _ in 0..<mine {
-                        let client = try await server.connect(token: token)
-                        await client.close()
-                    }
+                    for _ in 0..<mine { try await body() }
                 }
             }
             try await group.waitForAll()
+        }
+    }
+
+    /// `count` connect-handshake-close cycles, `concurrency` at a time.
+    static func handshakes(server: BenchServer, token: String, count: Int, concurrency: Int) async throws {
+        try await inWorkers(count: count, concurrency: concurrency) {
+            let client = try await server.connect(token: token)
+            await client.close()
         }
     }
 }

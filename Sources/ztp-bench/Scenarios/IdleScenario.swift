@@ -27,7 +27,7 @@ enum IdleScenario {
         }
         log("  KiB/session: " + perSession.map(Row.format).joined(separator: ", "))
         return [Row(scenario: "idle", name: "idle sessions, server RSS per session", value: Stats.median(perSession), unit: "KiB",
-                    baseline: "budget", baselineValue: 32, target: .atMost(1.0),
+                    baseline: "budget", baselineValue: 8, target: .atMost(1.0),
                     note: "\(sizes.idleSessions) sessions after \(warmUp) warm-up, fresh server per run, \(sizes.runs) runs")]
     }
 

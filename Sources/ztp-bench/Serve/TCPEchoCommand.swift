@@ -1,8 +1,5 @@
 import ArgumentParser
-import Foundation
 import NIOCore
-import NIOPosix
-import ZTPNIO
 
 /// `ztp-bench tcp-echo`: a plain SwiftNIO TCP echo server, the round-trip baseline for `ping`.
 ///
@@ -15,17 +12,7 @@ struct TCPEchoCommand: AsyncParsableCommand {
     var listen = "127.0.0.1:0"
 
     func run() async throws {
-        let (host, port) = try HostPort.parse(listen)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .noDelay()
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(EchoBytesHandler()) }
-            }
-            .bind(host: host, port: port).get()
-        print("ready \(channel.localAddress?.port ?? 0)")
-        fflush(nil)
-        try await channel.closeFuture.get()
+        try await PlainServer.run(listen: listen) { EchoBytesHandler() }
     }
 }
 
