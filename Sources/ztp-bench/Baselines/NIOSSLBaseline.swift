@@ -2,7 +2,7 @@ import Foundation
 
 /// TLS 1.3 with ChaCha20-Poly1305 over swift-nio-ssl (BoringSSL): the transport a Swift user
 /// would build on instead of ZTP. `ztp-baselines` comes from the `Benchmarks/` package, whose
-/// dependencies stay out of the main build; `make bench-build` builds it. It runs its server in a
+/// dependencies stay out of the main build; `make bench-baselines` builds it. It runs its server in a
 /// child process and checks on the wire that TLS 1.3 with ChaCha20-Poly1305 was negotiated.
 enum NIOSSLBaseline {
     static let name = "TLS 1.3 ChaCha20-Poly1305 (swift-nio-ssl)"
@@ -12,7 +12,7 @@ enum NIOSSLBaseline {
         let root = (context.scriptsDirectory as NSString).deletingLastPathComponent
         let path = (root as NSString).appendingPathComponent("Benchmarks/.build/release/ztp-baselines")
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw BenchError("\(path) is missing; `make bench-build` builds it")
+            throw BenchError("\(path) is missing; `make bench-baselines` builds it")
         }
         return path
     }

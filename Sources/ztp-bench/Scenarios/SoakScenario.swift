@@ -23,7 +23,7 @@ struct SoakScenario {
     struct Sample: Codable {
         var t: Double
         var rssBytes: Int
-        /// The anonymous part of RSS (heap, stacks), without mapped files such as SQLite's.
+        /// The anonymous part of RSS (heap, stacks), without mapped files (the binary, its libraries).
         var rssAnonBytes: Int
         /// `ztp_heap_in_use_bytes` and `ztp_heap_free_bytes`: live data, and what malloc keeps.
         var heapInUseBytes: Int
