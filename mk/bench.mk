@@ -13,7 +13,8 @@ bench-build: setup-test
 	$(SWIFT) build -c release --product ztp-server
 
 ## bench-baselines: `ztp-baselines` from the Benchmarks/ package (TLS 1.3 over swift-nio-ssl):
-## its own package so that BoringSSL's build stays out of `make test`; a few minutes the first time.
+## its own package so that benchmark-only code stays out of the main build and `make test`; about six
+## minutes the first time (it builds its own copy of BoringSSL).
 bench-baselines: setup-test
 	cd Benchmarks && $(SWIFT) build -c release --product ztp-baselines
 

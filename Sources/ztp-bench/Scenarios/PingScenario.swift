@@ -30,7 +30,7 @@ enum PingScenario {
             let (ztpSamples, echoSamples) = try await alternatingRun(context, server: server, echoPort: echoPort)
             ztp.add(ztpSamples)
             plain.add(echoSamples)
-            // In processes of its own (BoringSSL stays out of this one), so run by run.
+            // `ztp-baselines` is a separate executable: its pings come run by run, not ping by ping.
             let tls = try await NIOSSLBaseline.ping(context, count: sizes.pings)
             nioSSL.p50.append(tls.p50)
             nioSSL.p99.append(tls.p99)
