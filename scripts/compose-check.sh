@@ -89,7 +89,9 @@ for api in "$A_API" "$B_API"; do
 done
 ok "both nodes ready (/readyz 200) after $((SECONDS - START)) s in all"
 node_a="${PROJECT}_ztp-a_1"
-podman logs "$node_a" 2>&1 | grep -q 'database=postgres://ztp:\*\*\*@postgres:5432/ztp .*store open' \
+# The logs are read whole before grep sees them: `podman logs | grep -q` under pipefail fails
+# whenever grep stops at its match before podman has written the rest (SIGPIPE).
+grep -q 'database=postgres://ztp:\*\*\*@postgres:5432/ztp .*store open' <<<"$(podman logs "$node_a" 2>&1)" \
     || fail "node a does not log its store as the compose PostgreSQL: $(podman logs "$node_a" 2>&1 | tail -5)"
 ok "node a's store: $(podman logs "$node_a" 2>&1 | grep -o 'postgres://ztp:\*\*\*@postgres[^ ]*' | head -1)"
 

@@ -106,7 +106,9 @@ ok "not in podman logs without a terminal; the logs name the file: $(grep -F adm
 podman volume create "$RUN_ID-tty-data" >/dev/null
 quiet podman run -d -t --name "$RUN_ID-tty" --network none -v "$RUN_ID-tty-data:/var/lib/ztp" "$IMAGE" >/dev/null
 deadline=$((SECONDS + 30))
-until tty_key=$(podman exec "$RUN_ID-tty" cat /var/lib/ztp/admin.key 2>/dev/null) && podman logs "$RUN_ID-tty" 2>&1 | grep -qF "$tty_key"; do
+# Logs are read whole before grep: `podman logs | grep -q` fails under pipefail when grep stops
+# at its match before podman has written the rest (SIGPIPE).
+until tty_key=$(podman exec "$RUN_ID-tty" cat /var/lib/ztp/admin.key 2>/dev/null) && grep -qF "$tty_key" <<<"$(podman logs "$RUN_ID-tty" 2>&1)"; do
     [ $SECONDS -lt $deadline ] || fail "with a terminal attached (podman run -t), the new admin key was not printed"
     sleep 1
 done
@@ -177,7 +179,7 @@ done
 sleep 1
 podman kill --signal SEGV "$RUN_ID-crash" >/dev/null
 deadline=$((SECONDS + 60))
-until podman logs "$RUN_ID-crash" 2>&1 | grep -q 'Backtrace took'; do
+until grep -q 'Backtrace took' <<<"$(podman logs "$RUN_ID-crash" 2>&1)"; do
     [ $SECONDS -lt $deadline ] || { podman logs "$RUN_ID-crash" 2>&1 | tail -30 >&2; fail "no complete backtrace within 60 s of SIGSEGV"; }
     sleep 1
 done
