@@ -39,12 +39,6 @@ enum NIOSSLBaseline {
         let (cert, key) = try await TLSBaseline.certificate(context)
         let child = try ChildProcess(name: "nio-ssl-\(command)", executable: try executable(context),
                                      arguments: [command] + arguments + ["--cert", cert, "--key", key], logDirectory: context.scratch)
-        let output = await child.readAllOutput()
-        guard try await child.waitForExit(timeout: 600) == 0, let line = output.split(separator: "\n").last,
-              let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
-              object["cipher"] as? String == TLSBaseline.suite, object["version"] as? String == "TLSv1.3" else {
-            throw BenchError("ztp-baselines \(command) failed: \(output) \(ChildProcess.tail(child.logPath))")
-        }
-        return object
+        return try await TLSBaseline.result(of: child, "ztp-baselines \(command)")
     }
 }

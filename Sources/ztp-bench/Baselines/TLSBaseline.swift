@@ -28,14 +28,22 @@ enum TLSBaseline {
                                       arguments: ["python3", script, "--direction", direction, "--bytes", String(bytes),
                                                   "--chunk", String(BulkScenario.chunkSize), "--cert", cert, "--key", key],
                                       logDirectory: context.scratch)
-        let output = await python.readAllOutput()
-        guard try await python.waitForExit(timeout: 600) == 0,
-              let line = output.split(separator: "\n").last,
-              let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let rate = object["mb_per_s"] as? Double, object["cipher"] as? String == suite else {
-            throw BenchError("tls_bulk.py failed: \(output) \(ChildProcess.tail(python.logPath))")
+        guard let rate = try await result(of: python, "tls_bulk.py")["mb_per_s"] as? Double else {
+            throw BenchError("tls_bulk.py printed no rate")
         }
         return rate
+    }
+
+    /// The JSON object a baseline's client prints as its last line once it has exited, checked
+    /// to report TLS 1.3 with `suite`; anything else fails with the child's output and log.
+    static func result(of child: ChildProcess, _ name: String) async throws -> [String: Any] {
+        let output = await child.readAllOutput()
+        guard try await child.waitForExit(timeout: 600) == 0, let line = output.split(separator: "\n").last,
+              let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+              object["cipher"] as? String == suite, object["version"] as? String == "TLSv1.3" else {
+            throw BenchError("\(name) failed: \(output) \(ChildProcess.tail(child.logPath))")
+        }
+        return object
     }
 
     /// Server CPU microseconds per full TLS 1.3 handshake: `openssl s_server` (Ed25519
