@@ -315,6 +315,12 @@ def wait_for(driver, predicate, message, timeout=WAIT):
                          ).until(lambda d: predicate(d), message)
 
 
+def click_in(driver, find, message):
+    """Clicks what `find` returns in a table that redraws itself: if the row is replaced between
+    finding and clicking (stale), it is found again and clicked."""
+    wait_for(driver, lambda d: find(d).click() or True, message)
+
+
 def screenshot(driver, name):
     os.makedirs(SCREENSHOTS, exist_ok=True)
     driver.save_screenshot(os.path.join(SCREENSHOTS, name + ".png"))

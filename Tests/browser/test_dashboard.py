@@ -12,7 +12,7 @@ import time
 import pytest
 from selenium.webdriver.common.by import By
 
-from conftest import WAIT, low_contrast, screenshot, sign_in, wait_for
+from conftest import WAIT, click_in, low_contrast, screenshot, sign_in, wait_for
 
 
 def by_id(driver, element_id):
@@ -365,7 +365,8 @@ def test_stream_reused_id_shows_its_new_opening_and_close_stream_reaches_the_cli
              "the reused stream id's new opening time")
     screenshot(browser, "session")
     # Close a stream from the dashboard: the client hears of it, the row goes.
-    stream_row(browser, 2).find_element(By.CSS_SELECTOR, "button[data-action='close-stream']").click()
+    click_in(browser, lambda d: stream_row(d, 2).find_element(By.CSS_SELECTOR, "button[data-action='close-stream']"),
+             "stream 2's close button")
     confirm(browser)
     wait_for(browser, lambda d: stream_row(d, 2) is None, "stream 2 gone from the table")
     wait_for(browser, lambda d: "stream 2" in client.log() and "TERMINATED" in client.log(), "the client told")
@@ -398,7 +399,8 @@ def test_terminate_from_the_list_and_the_toast_covers_no_button(browser, server,
     signed_in(browser, server, "#/sessions")
     wait_for(browser, lambda d: row_for(d, "sessions-rows", "term-3"), "the clients' rows")
     victim = next(c for c in server.sessions() if c["client_id"] == "term-1")
-    row_for(browser, "sessions-rows", "term-1").find_element(By.XPATH, ".//button[normalize-space()='Terminate']").click()
+    click_in(browser, lambda d: row_for(d, "sessions-rows", "term-1").find_element(By.XPATH, ".//button[normalize-space()='Terminate']"),
+             "term-1's Terminate button")
     confirm(browser)
     wait_for(browser, lambda d: "terminated" in by_id(d, "flash").text, "the toast")
     # Bring a row's button to the bottom of a short window, where a corner toast would sit.

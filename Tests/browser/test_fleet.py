@@ -7,7 +7,7 @@ import signal
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import ROOT, Client, screenshot, wait_for
+from conftest import ROOT, Client, click_in, screenshot, wait_for
 from test_dashboard import by_id, row_for, signed_in
 
 
@@ -41,7 +41,8 @@ def test_fleet_lists_nodes_and_their_sessions_and_shows_a_node_gone(browser, fle
         screenshot(browser, "fleet-overview")
 
         # Node-b's session count opens the sessions view filtered to node-b.
-        row_for(browser, "fleet-rows", "node-b").find_element(By.CSS_SELECTOR, "a").click()
+        click_in(browser, lambda d: row_for(d, "fleet-rows", "node-b").find_element(By.CSS_SELECTOR, "a"),
+                 "node-b's session count")
         wait_for(browser, lambda d: (row_for(d, "sessions-rows", "fleet-carol") or None)
                  and "node-b" in cell_texts(row_for(d, "sessions-rows", "fleet-carol")),
                  "carol's session on node-b, listed on node-a")
