@@ -79,7 +79,7 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "KEY_UPDATEs a session may send, COUNT/SECONDS (env ZTP_KEY_UPDATE_BUDGET, default 10/60)")
     var keyUpdateBudget: String?
 
-    @Option(help: "Chat deliveries one sender may have in flight (env ZTP_CHAT_DELIVERIES_PER_SENDER, default 4096)")
+    @Option(help: "Chat deliveries in one sender's fan-out batch, its one in flight (env ZTP_CHAT_DELIVERIES_PER_SENDER, default 1024)")
     var chatDeliveriesPerSender: Int?
 
     @Option(help: "Chat bytes held for one session behind its window before SLOW_CONSUMER, at least 1048576 (env ZTP_QUEUED_BYTES_LIMIT, default 1048576)")
@@ -191,7 +191,7 @@ struct ServerOptions: ParsableArguments {
         configuration.addressLimitsAlways = addressLimitsAlways || Self.environment["ZTP_ADDRESS_LIMITS_ALWAYS"] == "1"
         configuration.maxSessionsPerClient = try number(maxSessionsPerClient, "ZTP_MAX_SESSIONS_PER_CLIENT", 64)
         configuration.clientHelloTimeout = try number(clientHelloTimeout, "ZTP_CLIENT_HELLO_TIMEOUT", 2)
-        configuration.chatDeliveriesPerSender = try number(chatDeliveriesPerSender, "ZTP_CHAT_DELIVERIES_PER_SENDER", 4096)
+        configuration.chatDeliveriesPerSender = try number(chatDeliveriesPerSender, "ZTP_CHAT_DELIVERIES_PER_SENDER", 1024)
         configuration.queuedBytesLimit = try number(queuedBytesLimit, "ZTP_QUEUED_BYTES_LIMIT", 1 << 20)
         let defaults = FloodBudgets()
         configuration.floodBudgets.pings = try budget(pingBudget, "ZTP_PING_BUDGET", defaults.pings)

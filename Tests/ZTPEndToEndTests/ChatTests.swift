@@ -1,6 +1,9 @@
+import Foundation
+import NIOCore
 import Testing
 import ZTPClient
 import ZTPCore
+import ZTPTestSupport
 
 /// Stream 1 (ZTP-1 section 8) between real clients of a real server process.
 @Suite("Chat between clients")
@@ -91,6 +94,59 @@ struct ChatTests {
             #expect(try await bob.chatInbox.messages(during: .milliseconds(200)).isEmpty, "nothing was delivered")
             #expect(try await alice.say("still here") == "ok: delivered to 1")
             #expect(try await bob.chatInbox.next() == "alice: still here")
+        }
+    }
+
+    @Test("chat reaches the sessions whose stream 1 is open now: one that closes it leaves, one that opens it later joins")
+    func membershipFollowsStream() async throws {
+        try await withServer { server in
+            let alice = try await Participant.join(server, "alice")
+            let bob = try await Participant.join(server, "bob")
+            let late = try await Participant.join(server, "lena", chat: false)
+            #expect(try await alice.say("one") == "ok: delivered to 1")
+            #expect(try await bob.chatInbox.next() == "alice: one")
+
+            // Bob closes chat; the control round trip after it says the server has seen the CLOSE.
+            await (try bob.chatInbox).stream.close()
+            #expect(try await bob.request("ping") == "pong")
+            let lenaChat = Inbox.reading(try await late.client.openStream(1))
+            #expect(try await late.request("ping") == "pong")
+            #expect(try await alice.say("two") == "ok: delivered to 1")
+            #expect(try await lenaChat.next() == "alice: two")
+            #expect(try await alice.say("@bob are you there?") == "ok: delivered to 0", "bob's chat is closed")
+
+            // A session that ends leaves with its streams (its close reaches the server a little later).
+            await late.client.close()
+            var reply = try await alice.say("three")
+            let deadline = ContinuousClock.now + TestTime.scaled(.seconds(5))
+            while reply != "ok: delivered to 0", ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                reply = try await alice.say("three")
+            }
+            #expect(reply == "ok: delivered to 0")
+        }
+    }
+
+    @Test("a broadcast costs one task per other event loop with recipients, not one per recipient")
+    func fanOutPerEventLoop() async throws {
+        try await withServer { server in
+            let admin = try AdminAPI(server)
+            let sender = try await Participant.join(server, "sender")
+            var listeners: [Participant] = []
+            for index in 0..<12 { listeners.append(try await Participant.join(server, "listener\(index)")) }
+            let before = try await admin.metric("ztp_chat_fanout_tasks_total")
+            let broadcasts = 5
+            for round in 0..<broadcasts {
+                #expect(try await sender.say("round \(round)") == "ok: delivered to 12")
+                for listener in listeners { #expect(try await listener.chatInbox.next() == "sender: round \(round)") }
+            }
+            let tasks = try await admin.metric("ztp_chat_fanout_tasks_total") - before
+            // The server runs one event loop per core (NIO's count, the same in this process) and
+            // spreads sessions over them in turn, so with two loops or more some listeners are on
+            // a loop other than the sender's, and the sender's own loop costs no task.
+            let loops = min(System.coreCount, listeners.count)
+            #expect(tasks <= Double(broadcasts * loops), "\(tasks) tasks for \(broadcasts) broadcasts over at most \(loops) loops")
+            if loops > 1 { #expect(tasks >= Double(broadcasts)) }
         }
     }
 }

@@ -122,4 +122,27 @@ struct StreamEndTests {
         try harness.pump()
         #expect(harness.recorder.recorded == ["7:TERMINATED"])
     }
+
+    @Test("the chat room holds a session from its stream 1's open to the session's end, however it ends")
+    func chatMembershipEndsWithSession() throws {
+        for end in ["stream close", "session close", "disconnect"] {
+            var harness = try Harness()
+            let room = try #require(harness.services.router.handler(for: ChatHandler.streamID) as? ChatHandler).room
+            #expect(room.count == 0)
+            _ = harness.client.sendData(stream: ChatHandler.streamID, payload: Array("hi".utf8), now: monotonicNow())
+            try harness.pump()
+            #expect(room.count == 1, "\(end)")
+            switch end {
+            case "stream close":
+                _ = harness.client.closeStream(ChatHandler.streamID, code: .normal, reason: "", now: monotonicNow())
+                try harness.pump()
+            case "session close":
+                harness.client.close(code: .normal, reason: "bye", now: monotonicNow())
+                try harness.pump()
+            default:
+                harness.channel.pipeline.fireChannelInactive()
+            }
+            #expect(room.count == 0, "\(end)")
+        }
+    }
 }

@@ -33,9 +33,9 @@ public struct ServerConfiguration: Sendable {
     /// Budgets for frames that move no data (PING, empty DATA, WINDOW_UPDATE, stream churn,
     /// KEY_UPDATE); past one the session is closed with PROTOCOL_ERROR naming it.
     public var floodBudgets = FloodBudgets()
-    /// Chat deliveries one sender may have queued on other sessions' event loops and not yet
-    /// done; past it the sender's input waits (TCP pushes back) until they are.
-    public var chatDeliveriesPerSender = 4096
+    /// Chat deliveries in one sender's batch (its one fan-out in flight, at least one message);
+    /// the sender's input waits (TCP pushes back) while messages wait behind the batch.
+    public var chatDeliveriesPerSender = 1024
     /// Bytes written to a peer and not yet taken by its TCP stack, per session. A session past
     /// it has stopped reading and is closed with SLOW_CONSUMER instead of growing memory.
     public var outboundLimit = 4 << 20

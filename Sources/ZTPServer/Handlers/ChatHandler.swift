@@ -5,15 +5,26 @@ import ZTPCore
 /// as `alice: text`; `@bob text` goes to bob's sessions as `alice (private): text`; the
 /// sender gets `ok: delivered to N`.
 ///
-/// Each recipient queues on its own event loop, bounded by its session's queue limit, so one
-/// slow client never delays the others; past the bound that recipient's stream 1 is closed
-/// with SLOW_CONSUMER and not counted. A sender's deliveries in flight are bounded too (see
-/// `StreamContext.fanOut`), so one sender cannot grow the other event loops' task queues.
+/// The handler keeps the sessions with stream 1 open in a `ChatRoom`, by event loop, through
+/// its open and close hooks. A sender's messages go out in batches, one in flight at a time,
+/// as one task per loop with recipients (see `ChatOutbox`), so one sender cannot grow the other
+/// loops' task queues. Each recipient queues on its own loop, bounded by its session's queue
+/// limit, so one slow client never delays the others; past the bound that recipient's stream 1
+/// is closed with SLOW_CONSUMER and not counted.
 public struct ChatHandler: StreamHandler {
     public static let streamID: UInt32 = 1
     public let kind = "chat"
+    let room = ChatRoom()
 
     public init() {}
+
+    public func opened(_ stream: StreamContext) {
+        room.join(stream.handle, stream: stream.streamID)
+    }
+
+    public func closed(_ stream: StreamContext, code: CloseCode?) {
+        room.leave(stream.handle)
+    }
 
     public func receive(_ message: [UInt8], on stream: StreamContext) {
         guard let text = String(validating: message, as: UTF8.self) else {
@@ -21,7 +32,7 @@ public struct ChatHandler: StreamHandler {
         }
         let line: String
         // Looked up when the fan-out starts, which may be after this sender's earlier ones.
-        let recipients: @Sendable () -> [SessionHandle]
+        let audience: @Sendable () -> ChatRoom.Audience
         if text.hasPrefix("@") {
             let body = text.dropFirst()
             guard let space = body.firstIndex(of: " "), space != body.startIndex,
@@ -30,30 +41,22 @@ public struct ChatHandler: StreamHandler {
             }
             let target = String(body[..<space])
             line = "\(stream.clientID) (private): \(content)"
-            // "A private message never goes back to the sending session itself."
-            let registry = stream.services.registry, sender = stream.sessionID
-            recipients = { registry.sessions(clientID: target).filter { $0.id != sender } }
+            // "A private message never goes back to the sending session itself": the room
+            // never delivers to the sender.
+            let registry = stream.services.registry
+            audience = { .sessions(registry.sessions(clientID: target)) }
         } else {
             line = "\(stream.clientID): \(text)"
-            let registry = stream.services.registry, sender = stream.sessionID
-            recipients = { registry.allSessions().filter { $0.id != sender } }
+            audience = { .everyone }
         }
         let bytes = Array(line.utf8)
         guard bytes.count <= FrameType.maxDataPayload else {
             return stream.reply("error: message too long")
         }
-        let policy = stream.services.policy
         stream.services.metrics.chatMessage()
         stream.announceChatMessage(bytes: message.count)
-        stream.fanOut({
-            recipients().filter { policy.may($0.role, use: ChatHandler.streamID) }
-                .map { $0.deliver(stream: ChatHandler.streamID, message: bytes) }
-        }, completed: { results in
-            let delivered = results.reduce(0) { count, result in
-                if case .success(true) = result { return count + 1 }
-                return count
-            }
+        stream.post(bytes, to: audience, in: room) { delivered in
             stream.reply("ok: delivered to \(delivered)")
-        })
+        }
     }
 }

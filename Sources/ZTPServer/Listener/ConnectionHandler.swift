@@ -38,10 +38,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var timer: Scheduled<Void>?
     /// Closes TCP if the final bytes have not gone out in time.
     private var closeTimer: Scheduled<Void>?
-    /// Chat deliveries this session has started on other sessions and that have not finished.
-    private var deliveriesInFlight = 0
-    /// Chat fan-outs waiting for `deliveriesInFlight` to fall; while any wait, input is paused.
-    private var heldFanOuts = CircularBuffer<FanOut>()
+    /// Chat messages this session sent and their fan-out (see `post`).
+    private var chatOutbox = ChatOutbox()
+    /// Reading is paused while chat posts wait behind a batch in flight.
+    private var pausedForChat = false
+    private var startingChatBatches = false
     /// Chat messages not yet announced in a `chat.sent` event, and the timer that announces them.
     private var chat = ChatActivity()
     private var chatStream: UInt32 = 0
@@ -117,6 +118,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         inReadBatch = true
         handle(events)
         inReadBatch = false
+        if !chatOutbox.isEmpty { startChatBatch() }
         writeOutbound()
     }
 
@@ -131,7 +133,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         timer = nil
         closeTimer?.cancel()
         closeTimer = nil
-        heldFanOuts.removeAll()
+        chatOutbox.removeAll()
         chatTimer?.cancel()
         chatTimer = nil
         releaseHandshakeSlot()
@@ -272,7 +274,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         closing = true
         timer?.cancel()
         timer = nil
-        heldFanOuts.removeAll()
+        chatOutbox.removeAll()
         leaveRegistry()
         // Nothing more is read: a peer that keeps sending costs nothing while the close drains.
         try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
@@ -387,51 +389,66 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Sends or queues a message on an open stream; false when it is not open, or when the
     /// session's queue is full (then the stream is closed with SLOW_CONSUMER).
     func deliver(stream: UInt32, message: [UInt8]) -> Bool {
-        guard !closing else { return false }
-        switch connection.sendData(stream: stream, payload: message, now: monotonicNow()) {
-        case .sent:
-            writeOutbound()
-            return true
-        case .queued:
-            return true
-        case .streamNotOpen, .tooLarge:
-            return false
-        case .queueFull:
-            services.metrics.slowConsumerCloses.increment()
-            _ = closeStream(stream, code: .slowConsumer, reason: "slow consumer")
-            return false
-        }
+        deliver(stream: stream, messages: CollectionOfOne(message)) == 1
     }
 
-    /// Starts a chat fan-out of this session (as the sender), or holds it while the session's
-    /// deliveries in flight are at their bound; input pauses while any fan-out is held, so TCP
-    /// pushes back on the sender instead of other event loops' queues growing.
-    func fanOut(_ fanOut: FanOut) {
+    /// Sends or queues messages in order, flushed once; says how many, from the first, were
+    /// taken. The rest were not: the stream is not open, or the session's queue filled (then
+    /// the stream is closed with SLOW_CONSUMER).
+    func deliver(stream: UInt32, messages: some Collection<[UInt8]>) -> Int {
+        guard !closing else { return 0 }
+        let now = monotonicNow()
+        var taken = 0
+        sending: for message in messages {
+            switch connection.sendData(stream: stream, payload: message, now: now) {
+            case .sent, .queued:
+                taken += 1
+            case .streamNotOpen, .tooLarge:
+                break sending
+            case .queueFull:
+                writeOutbound()
+                services.metrics.slowConsumerCloses.increment()
+                _ = closeStream(stream, code: .slowConsumer, reason: "slow consumer")
+                return taken
+            }
+        }
+        writeOutbound()
+        return taken
+    }
+
+    /// Queues a chat message this session sent for fan-out. Posts go out in batches, one in
+    /// flight at a time (see `ChatOutbox`); those of one read start together when it has been
+    /// handled, and while posts wait behind a batch the session is not read, so TCP pushes back
+    /// on the sender instead of queues growing.
+    func post(_ post: ChatPost) {
         guard !closing else { return }
-        guard deliveriesInFlight >= services.configuration.chatDeliveriesPerSender || !heldFanOuts.isEmpty else {
-            return start(fanOut)
-        }
-        if heldFanOuts.isEmpty { setReading(false) }
-        services.metrics.chatFanOutsHeld.increment()
-        heldFanOuts.append(fanOut)
+        if chatOutbox.add(post) { services.metrics.chatFanOutsHeld.increment() }
+        if !inReadBatch { startChatBatch() }
     }
 
-    private func start(_ fanOut: FanOut) {
-        guard let context else { return }
-        let deliveries = fanOut.deliver()
-        deliveriesInFlight += deliveries.count
-        EventLoopFuture.whenAllComplete(deliveries, on: context.eventLoop).assumeIsolated().whenSuccess { results in
-            self.deliveriesInFlight -= deliveries.count
-            fanOut.completed(results)
-            self.startHeldFanOuts()
+    private func startChatBatch() {
+        // A batch whose recipients were all on this loop completes inside `deliver`; its
+        // completion's call here returns at once and the loop below takes the next batch.
+        guard !startingChatBatches else { return }
+        startingChatBatches = true
+        while !closing, let context, let handle,
+              let batch = chatOutbox.nextBatch(maxDeliveries: services.configuration.chatDeliveriesPerSender) {
+            let metrics = services.metrics
+            let delivered = batch[0].post.room.deliver(batch.map { ($0.post.message, $0.audience) }, from: handle.id,
+                                                       senderLoop: context.eventLoop) { metrics.chatFanOutTasks.increment() }
+            delivered.assumeIsolated().whenComplete { result in
+                let counts = (try? result.get()) ?? Array(repeating: 0, count: batch.count)
+                self.chatOutbox.finished()
+                for (entry, count) in zip(batch, counts) { entry.post.completed(count) }
+                self.startChatBatch()
+            }
         }
-    }
-
-    private func startHeldFanOuts() {
-        while !closing, deliveriesInFlight < services.configuration.chatDeliveriesPerSender, let next = heldFanOuts.popFirst() {
-            start(next)
+        startingChatBatches = false
+        let pause = chatOutbox.isHolding && !closing
+        if pause != pausedForChat {
+            pausedForChat = pause
+            setReading(!pause)
         }
-        if heldFanOuts.isEmpty, !closing { setReading(true) }
     }
 
     private func setReading(_ on: Bool) {
@@ -514,14 +531,6 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func date(_ monotonic: Double) -> Date {
         Date(timeIntervalSince1970: monotonic + wallOffset)
     }
-}
-
-/// One chat message's delivery to its recipients, started when its sender has room.
-struct FanOut: Sendable {
-    /// Resolves the recipients and queues the message on each; one future per recipient.
-    let deliver: @Sendable () -> [EventLoopFuture<Bool>]
-    /// Called on the sender's loop with every delivery's result.
-    let completed: @Sendable ([Result<Bool, any Error>]) -> Void
 }
 
 /// Seconds on the monotonic clock, the time base the core's deadlines use.

@@ -21,6 +21,9 @@ public struct ServerMetrics: Sendable {
     /// Chat messages whose fan-out waited because their sender had its most deliveries in flight.
     let chatFanOutsHeld = Counter(label: "ztp_chat_fanouts_held_total")
     let chatMessages = Counter(label: "ztp_chat_messages_total")
+    /// Tasks chat fan-outs queued on event loops other than their sender's: at most one per
+    /// loop per message.
+    let chatFanOutTasks = Counter(label: "ztp_chat_fanout_tasks_total")
     /// The same counts as numbers this process reads back (for the stats history).
     public let totals: ServerTotals
 

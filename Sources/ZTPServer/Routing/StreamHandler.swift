@@ -48,15 +48,12 @@ public struct StreamContext: Sendable {
         _ = handle.closeStream(streamID, code: code, reason: reason)
     }
 
-    /// Runs a fan-out from this session to others (`deliver` returns one future per recipient)
-    /// within the session's bound on deliveries in flight; `completed` gets every result, on
-    /// this session's loop. Nothing runs if the session has ended.
-    func fanOut(_ deliver: @escaping @Sendable () -> [EventLoopFuture<Bool>],
-                completed: @escaping @Sendable ([Result<Bool, any Error>]) -> Void) {
-        _ = handle.withConnection { connection in
-            connection.fanOut(FanOut(deliver: deliver, completed: completed))
-            return true
-        }
+    /// Queues a message of this session for fan-out to `audience` in `room` (see
+    /// `ChatOutbox`); `completed` gets how many sessions took it, on this session's loop.
+    /// Nothing runs if the session has ended.
+    func post(_ message: [UInt8], to audience: @escaping @Sendable () -> ChatRoom.Audience, in room: ChatRoom,
+              completed: @escaping @Sendable (Int) -> Void) {
+        handle.onLoop { $0.post(ChatPost(room: room, message: message, audience: audience, completed: completed)) }
     }
 
     /// Counts a chat message the session sent on this stream, for the `chat.sent` event (at
