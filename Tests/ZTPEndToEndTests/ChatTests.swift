@@ -69,6 +69,28 @@ struct ChatTests {
         }
     }
 
+    @Test("private and public messages sent back to back arrive in order, each to its own recipients")
+    func mixedInOrder() async throws {
+        try await withServer { server in
+            let alice = try await Participant.join(server, "alice")
+            let bob = try await Participant.join(server, "bob")
+            let carol = try await Participant.join(server, "carol")
+            // Sent without waiting for replies, so the server likely reads them together and
+            // delivers them as one batch.
+            let chat = try alice.chatInbox
+            for text in ["@bob one", "two", "@carol three", "four"] { try await chat.stream.send(text) }
+            var replies: [String] = []
+            for _ in 0..<4 { replies.append(try await chat.next()) }
+            #expect(replies == ["ok: delivered to 1", "ok: delivered to 2", "ok: delivered to 1", "ok: delivered to 2"])
+            #expect(try await bob.chatInbox.next() == "alice (private): one")
+            #expect(try await bob.chatInbox.next() == "alice: two")
+            #expect(try await bob.chatInbox.next() == "alice: four")
+            #expect(try await carol.chatInbox.next() == "alice: two")
+            #expect(try await carol.chatInbox.next() == "alice (private): three")
+            #expect(try await carol.chatInbox.next() == "alice: four")
+        }
+    }
+
     @Test("a private message to one's own client id reaches the other sessions, never the sending one")
     func privateToSelf() async throws {
         try await withServer { server in

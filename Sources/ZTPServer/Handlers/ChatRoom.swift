@@ -145,21 +145,22 @@ private final class LoopMembers: Sendable {
     func deliver(_ items: [ChatItem], excluding sender: String) -> [Int] {
         var counts = [Int](repeating: 0, count: items.count)
         let current = members.value
-        let forEveryone = items.allSatisfy { $0.only == nil }
-        let everyoneMessages = forEveryone ? items.map(\.message) : []
-        // Private messages visit only their recipients, not the whole loop.
-        let visit: [String] = items.contains { $0.only == nil }
-            ? Array(current.keys)
-            : Array(items.reduce(into: Set<String>()) { $0.formUnion($1.only ?? []) })
+        if items.allSatisfy({ $0.only == nil }) {
+            let messages = items.map(\.message)
+            for (id, member) in current where id != sender {
+                for position in 0..<Self.deliver(messages, to: member) { counts[position] += 1 }
+            }
+            return counts
+        }
+        // A member gets its own messages of the batch; private ones alone visit only their
+        // recipients, not the whole loop.
+        let visit = items.contains { $0.only == nil }
+            ? Set(current.keys)
+            : items.reduce(into: Set<String>()) { $0.formUnion($1.only ?? []) }
         var messages: [[UInt8]] = []
         var positions: [Int] = []
         for id in visit where id != sender {
             guard let member = current[id] else { continue }
-            if forEveryone {
-                let taken = Self.deliver(everyoneMessages, to: member)
-                for position in 0..<taken { counts[position] += 1 }
-                continue
-            }
             messages.removeAll(keepingCapacity: true)
             positions.removeAll(keepingCapacity: true)
             for (position, item) in items.enumerated() where item.only?.contains(id) ?? true {
