@@ -42,6 +42,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var chatOutbox = ChatOutbox()
     /// Reading is paused while chat posts wait behind a batch in flight.
     private var pausedForChat = false
+    /// `startChatBatch` is running (a batch that completes inside it must not re-enter it).
     private var startingChatBatches = false
     /// Chat messages not yet announced in a `chat.sent` event, and the timer that announces them.
     private var chat = ChatActivity()
@@ -444,7 +445,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
         }
         startingChatBatches = false
-        let pause = chatOutbox.isHolding && !closing
+        // A closing connection stays unread (`closeTransport`), whatever chat was waiting.
+        guard !closing else { return }
+        let pause = chatOutbox.isHolding
         if pause != pausedForChat {
             pausedForChat = pause
             setReading(!pause)

@@ -18,11 +18,11 @@ public struct ServerMetrics: Sendable {
     let replayRejections = Counter(label: "ztp_replay_rejections_total")
     let slowConsumerCloses = Counter(label: "ztp_slow_consumer_closes_total")
     let connectionsRejected = Counter(label: "ztp_connections_rejected_total", dimensions: [("reason", "capacity")])
-    /// Chat messages whose fan-out waited because their sender had its most deliveries in flight.
+    /// Chat messages whose fan-out waited for their sender's batch in flight.
     let chatFanOutsHeld = Counter(label: "ztp_chat_fanouts_held_total")
     let chatMessages = Counter(label: "ztp_chat_messages_total")
-    /// Tasks chat fan-outs queued on event loops other than their sender's: at most one per
-    /// loop per message.
+    /// Tasks chat fan-outs queued on event loops other than their sender's: one per loop per
+    /// batch of messages.
     let chatFanOutTasks = Counter(label: "ztp_chat_fanout_tasks_total")
     /// The same counts as numbers this process reads back (for the stats history).
     public let totals: ServerTotals
