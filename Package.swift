@@ -33,7 +33,7 @@ let package = Package(
 
         // The protocol, sans-IO: bytes and time in, frames and decisions out. libsodium for all
         // crypto but the record layer's AEAD, which is libcrypto's.
-        .target(name: "ZTPCore", dependencies: ["CSodium", "CCrypto"]),
+        .target(name: "ZTPCore", dependencies: ["CSodium", "CCrypto", .product(name: "NIOCore", package: "swift-nio")]),
 
         // What every ZTP connection over SwiftNIO shares (socket options today).
         .target(name: "ZTPNIO", dependencies: [

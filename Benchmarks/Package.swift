@@ -12,6 +12,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Counts allocations per frame through its malloc interposer; the runtime interposer (the
+        // other default trait) is not mirrored here and is not needed for malloc counts.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(name: "ZTP", path: ".."),
     ],
     targets: [
         .executableTarget(
@@ -23,6 +27,16 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // `swift package benchmark` (make bench-allocs): the core's frame path, allocations per DATA frame.
+        .executableTarget(
+            name: "FramePath",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ZTPCore", package: "ZTP"),
+            ],
+            path: "Benchmarks/FramePath",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,7 @@
 BENCH_JSON ?= docs/bench-results.json
 BENCH_ARGS ?=
 
-.PHONY: bench bench-build bench-baselines
+.PHONY: bench bench-build bench-baselines bench-allocs
 
 ## bench-build: release binaries of the bench and the server (one --product per invocation).
 bench-build: setup-test
@@ -18,6 +18,14 @@ bench-build: setup-test
 bench-baselines: setup-test
 	cd Benchmarks && $(SWIFT) build -c release --product ztp-baselines
 
-## bench: run the benchmarks, print the table, write $(BENCH_JSON).
+## bench-allocs: allocations per DATA frame on the core's path, counted by package-benchmark's
+## malloc interposer (Benchmarks/Benchmarks/FramePath). `--scale` prints each run's totals, for
+## 1,000 frames, so that anything above zero shows instead of rounding away. About 3 minutes the
+## first time (a release build of ZTPCore and package-benchmark), 1 minute after.
+bench-allocs: setup-test
+	cd Benchmarks && $(SWIFT) package benchmark --target FramePath --no-progress --scale
+
+## bench: run the benchmarks, print the table, write $(BENCH_JSON); then the allocation counts.
 bench: bench-build bench-baselines
 	.build/release/ztp-bench run --json $(BENCH_JSON) $(BENCH_ARGS)
+	$(MAKE) bench-allocs

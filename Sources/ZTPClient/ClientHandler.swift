@@ -46,7 +46,8 @@ final class ClientHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        let events = buffer.withUnsafeReadableBytes { connection.receive($0, now: monotonicNow()) }
+        var events: [ConnectionEvent] = []
+        connection.receive(buffer, now: monotonicNow(), into: &events)
         inReadBatch = true
         handle(events)
         inReadBatch = false
@@ -78,9 +79,10 @@ final class ClientHandler: ChannelInboundHandler {
                 establishedPromise.succeed(info)
             case .data(let stream, let payload):
                 // Counted now when a reader waits or the unread bytes stay within a window
-                // (see StreamInbox); otherwise the reader reports it when it takes it.
-                if inboxes[stream]?.deliver(payload) == true {
-                    connection.consumed(stream: stream, count: payload.count, now: monotonicNow())
+                // (see StreamInbox); otherwise the reader reports it when it takes it. Copied
+                // out of the receive buffer, since the reader keeps messages.
+                if inboxes[stream]?.deliver(Array(buffer: payload)) == true {
+                    connection.consumed(stream: stream, count: payload.readableBytes, now: monotonicNow())
                 }
             case .streamClosed(let id, let code, let reason, _):
                 let error = ZTPClientError(.streamClosed(code), "stream \(id) closed: \(code.name)" + (reason.isEmpty ? "" : " (\(reason))"))

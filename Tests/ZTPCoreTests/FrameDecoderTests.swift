@@ -158,7 +158,7 @@ struct FrameDecoderTests {
             var server = v.server()
             let events = server.receive(tampered, now: v.now)
             var delivered: [[UInt8]] = []
-            for case .data(_, let payload) in events { delivered.append(payload) }
+            for case .data(_, let payload) in events { delivered.append(Array(buffer: payload)) }
             // What arrives is the genuine data before the damaged frame, never the damaged one:
             // "hello" is last, so it never arrives.
             #expect(delivered == Array(genuine.prefix(delivered.count)), "byte \(index)")

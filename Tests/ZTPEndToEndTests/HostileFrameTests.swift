@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 import ZTPClient
 import ZTPCore
@@ -53,7 +54,7 @@ struct HostileFrameTests {
         case .replayed:
             let frame = try session.sealData("echo once", on: 2)
             try await session.send(frame)
-            _ = try await session.waitFor("echo reply", within: .seconds(5)) { $0 == .data(stream: 2, payload: Array("once".utf8)) }
+            _ = try await session.waitFor("echo reply", within: .seconds(5)) { $0 == .data(stream: 2, payload: ByteBuffer(string: "once")) }
             await session.raw.sendIgnoringErrors(frame)
         case .reordered:
             let first = try session.sealData("echo first", on: 2)

@@ -22,8 +22,8 @@ struct StreamEndTests {
         let kind = "recording"
         private let ends = LockedBox<[String]>([])
 
-        func receive(_ message: [UInt8], on stream: StreamContext) {
-            stream.reply(message)
+        func receive(_ message: ByteBuffer, on stream: StreamContext) {
+            stream.reply(Array(buffer: message))
         }
 
         func closed(_ stream: StreamContext, code: CloseCode?) {

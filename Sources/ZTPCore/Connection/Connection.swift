@@ -1,3 +1,5 @@
+import NIOCore
+
 /// One ZTP connection, either role, from the first byte to the close, sans-IO.
 ///
 /// Feed it the bytes that arrive (`receive`) and the passing time (`tick`), write out what
@@ -58,23 +60,26 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
 
     // MARK: Input
 
-    /// Takes bytes from the peer and processes every whole frame among them.
-    public mutating func receive(_ bytes: UnsafeRawBufferPointer, now: Double) -> [ConnectionEvent] {
-        guard !isClosed else { return [] }
-        // Section 3.7: a handshake past its limit is over even if `tick` has not run yet, so
-        // bytes that arrive late cannot complete it.
-        if case .handshaking(let machine) = phase, let deadline = machine.deadline, now >= deadline {
-            return tick(now: now)
-        }
+    /// Takes bytes from the peer, processes every whole frame among them, and appends what
+    /// happened to `events`. A DATA event's payload is a slice of this connection's receive
+    /// buffer: act on it (or copy it) and let go of it before the next `receive`, or that call
+    /// copies the buffer. With `events` kept by the caller and emptied keeping its capacity, a
+    /// DATA frame costs no allocation.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, now: Double, into events: inout [ConnectionEvent]) {
+        guard acceptsInput(now: now, events: &events) else { return }
         decoder.append(bytes)
+        processBuffered(now: now, events: &events)
+    }
+
+    public mutating func receive(_ bytes: ByteBuffer, now: Double, into events: inout [ConnectionEvent]) {
+        guard acceptsInput(now: now, events: &events) else { return }
+        decoder.append(bytes)
+        processBuffered(now: now, events: &events)
+    }
+
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, now: Double) -> [ConnectionEvent] {
         var events: [ConnectionEvent] = []
-        do throws(ZTPError) {
-            while !isClosed, let frame = try decoder.next() {
-                try process(frame, now: now, events: &events)
-            }
-        } catch {
-            fail(error, now: now, events: &events)
-        }
+        receive(bytes, now: now, into: &events)
         return events
     }
 
@@ -82,48 +87,85 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
         bytes.withUnsafeBytes { receive($0, now: now) }
     }
 
-    private mutating func process(_ frame: FrameDecoder.RawFrame, now: Double, events: inout [ConnectionEvent]) throws(ZTPError) {
-        switch phase {
-        case .handshaking(var machine):
-            var out = outbound
-            outbound = []
-            defer { outbound = out }
-            let step = try machine.receive(frame, now: now, out: &out)
-            handshake = machine
-            phase = .handshaking(machine)
-            switch step {
-            case .pending:
-                break
-            case .established(let info, let sealer, let opener, let limits, let endsAt):
-                session = info
-                phase = .established(SessionEngine(role: Handshake.localRole, parameters: info.parameters, limits: limits,
-                                                   sealer: sealer, opener: opener, now: now, endsAt: endsAt))
-                events.append(.established(info))
-            case .rejected(let reason):
-                phase = .closed
-                events.append(.closed(reason))
-            }
-        case .established:
-            let role = session?.role ?? ""
-            let admission = self.admission
-            try withEngine { (engine: inout SessionEngine, out: inout [UInt8]) throws(ZTPError) in
-                // A handshake frame here is out of its place, which its header shows: a protocol
-                // error even if its nonce is also wrong (section 2.0: the type is checked first).
-                switch frame.header.type {
-                case .handshakeInit, .handshakeAck, .clientHello, .serverHello:
-                    throw .protocolError(.unexpectedFrame, "\(frame.header.type) after the handshake")
-                case .data, .close, .ping, .pong, .windowUpdate, .keyUpdate:
-                    break
-                }
-                let plaintext = try engine.opener.open(frame)
-                engine.noteReceived(frameBytes: frame.bytes.count, now: now)
-                let parsed = try Frame(header: frame.header, plaintext: plaintext)
-                try engine.receive(parsed, now: now, admission: { admission($0, role) }, out: &out, events: &events)
-            }
-            if case .closed = events.last { phase = .closed }
-        case .closed:
-            return
+    /// False when input is over: the connection is closed, or (section 3.7) the handshake is
+    /// past its limit even if `tick` has not run yet, so that late bytes cannot complete it.
+    private mutating func acceptsInput(now: Double, events: inout [ConnectionEvent]) -> Bool {
+        guard !isClosed else { return false }
+        if case .handshaking(let machine) = phase, let deadline = machine.deadline, now >= deadline {
+            events += tick(now: now)
+            return false
         }
+        return true
+    }
+
+    private mutating func processBuffered(now: Double, events: inout [ConnectionEvent]) {
+        do throws(ZTPError) {
+            while !isClosed {
+                if case .established = phase {
+                    guard try receiveSessionFrame(now: now, events: &events) else { return }
+                    if case .closed = events.last { phase = .closed }
+                } else {
+                    guard let frame = try decoder.next() else { return }
+                    try receiveHandshakeFrame(frame, now: now, events: &events)
+                }
+            }
+        } catch {
+            fail(error, now: now, events: &events)
+        }
+    }
+
+    private mutating func receiveHandshakeFrame(_ frame: FrameDecoder.RawFrame, now: Double,
+                                                events: inout [ConnectionEvent]) throws(ZTPError) {
+        guard case .handshaking(var machine) = phase else { return }
+        var out = outbound
+        outbound = []
+        defer { outbound = out }
+        let step = try machine.receive(frame, now: now, out: &out)
+        handshake = machine
+        phase = .handshaking(machine)
+        switch step {
+        case .pending:
+            break
+        case .established(let info, let sealer, let opener, let limits, let endsAt):
+            session = info
+            phase = .established(SessionEngine(role: Handshake.localRole, parameters: info.parameters, limits: limits,
+                                               sealer: sealer, opener: opener, now: now, endsAt: endsAt))
+            events.append(.established(info))
+        case .rejected(let reason):
+            phase = .closed
+            events.append(.closed(reason))
+        }
+    }
+
+    /// One frame of an established session, opened where it lies in the receive buffer.
+    /// False when the next frame is not whole yet.
+    private mutating func receiveSessionFrame(now: Double, events: inout [ConnectionEvent]) throws(ZTPError) -> Bool {
+        guard case .established(var engine) = phase else { return false }
+        // Engine and outbound buffer are moved out meanwhile, as in `withEngine`, so that
+        // neither storage is copied; the decoder stays in place for the in-place open.
+        phase = .closed
+        var out = outbound
+        outbound = []
+        defer {
+            phase = .established(engine)
+            outbound = out
+        }
+        guard let (header, start) = try decoder.nextFrame() else { return false }
+        // A handshake frame here is out of its place, which its header shows: a protocol error
+        // even if its nonce is also wrong (section 2.0: the type is checked first).
+        switch header.type {
+        case .handshakeInit, .handshakeAck, .clientHello, .serverHello:
+            throw .protocolError(.unexpectedFrame, "\(header.type) after the handshake")
+        case .data, .close, .ping, .pong, .windowUpdate, .keyUpdate:
+            break
+        }
+        let plaintext = try decoder.open(header: header, at: start, with: &engine.opener)
+        engine.noteReceived(frameBytes: FrameHeader.size + Int(header.length), now: now)
+        let role = session?.role ?? ""
+        let admission = self.admission
+        try engine.receive(header: header, plaintext: plaintext, now: now, admission: { admission($0, role) },
+                           out: &out, events: &events)
+        return true
     }
 
     /// Runs `body` on the engine and the outbound buffer, both moved out of `self` meanwhile:

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// What a connection tells the layer above after it has taken bytes or time.
 public enum ConnectionEvent: Equatable, Sendable {
     /// The handshake finished; the session is usable.
@@ -7,7 +9,8 @@ public enum ConnectionEvent: Equatable, Sendable {
     /// A stream open was refused with this code; the session goes on (server side only).
     case streamRejected(UInt32, CloseCode)
     /// A non-empty message on an open stream. Empty DATA frames are keep-alives, not messages.
-    case data(stream: UInt32, payload: [UInt8])
+    /// The payload is a slice of the connection's receive buffer (see `Connection.receive`).
+    case data(stream: UInt32, payload: ByteBuffer)
     /// A stream ended, by the peer's CLOSE or by this side (idle timeout, handler, admin).
     case streamClosed(UInt32, CloseCode, reason: String, byPeer: Bool)
     /// A stream that had messages queued can take more (its window grew).

@@ -14,7 +14,18 @@ public struct FrameOpener: Sendable {
 
     /// Opens a whole received frame (header included) and returns its plaintext payload.
     public mutating func open(_ frame: FrameDecoder.RawFrame) throws(ZTPError) -> [UInt8] {
-        let header = frame.header
+        var bytes = Array(frame.bytes)
+        let opened = bytes.withUnsafeMutableBytes { all -> Result<Int, ZTPError> in
+            do throws(ZTPError) { return .success(try openInPlace(header: frame.header, frame: all)) }
+            catch { return .failure(error) }
+        }
+        let count = try opened.get()
+        return Array(bytes[FrameHeader.size..<(FrameHeader.size + count)])
+    }
+
+    /// Opens a whole received frame (header included) where it lies: afterwards its payload
+    /// bytes hold the plaintext, whose length is returned. On failure they are zeroed.
+    mutating func openInPlace(header: FrameHeader, frame: UnsafeMutableRawBufferPointer) throws(ZTPError) -> Int {
         guard header.type.isEncrypted else {
             throw .protocolError(.unexpectedFrame, "\(header.type) after the handshake")
         }
@@ -22,19 +33,16 @@ public struct FrameOpener: Sendable {
             throw ZTPError(.nonceMismatch, .protocolError, "expected seq \(expectedSequence), got \(header.sequence)")
         }
         let plaintextCount = Int(header.length) - ChaChaPoly.tagCount
-        var opened = false
-        let plaintext: [UInt8]
-        if plaintextCount == 0 {
-            // Not `Array(unsafeUninitializedCapacity: 0)`: that stores the count into the one
-            // empty-array storage all threads share, a data race ThreadSanitizer reports.
-            opened = open(frame, plaintextCount: 0, into: UnsafeMutableRawBufferPointer(start: nil, count: 0))
-            plaintext = []
-        } else {
-            // No zero fill first: `RecordChaChaPoly.open` writes every byte, or zeroes them all on failure.
-            plaintext = [UInt8](unsafeUninitializedCapacity: plaintextCount) { out, initialized in
-                opened = open(frame, plaintextCount: plaintextCount, into: UnsafeMutableRawBufferPointer(out))
-                initialized = plaintextCount
-            }
+        precondition(frame.count == FrameHeader.size + Int(header.length), "not a whole frame")
+        // In place: libcrypto's ChaCha20 reads each block before it writes it.
+        let body = UnsafeMutableRawBufferPointer(rebasing: frame[FrameHeader.size..<(FrameHeader.size + plaintextCount)])
+        let opened = key.withUnsafeBytes { k in
+            RecordChaChaPoly.open(key: k,
+                                  nonce: UnsafeRawBufferPointer(rebasing: frame[8..<20]),
+                                  aad: UnsafeRawBufferPointer(rebasing: frame[0..<FrameHeader.size]),
+                                  ciphertext: UnsafeRawBufferPointer(body),
+                                  tag: UnsafeRawBufferPointer(rebasing: frame[(FrameHeader.size + plaintextCount)...]),
+                                  plaintext: body)
         }
         guard opened else {
             throw ZTPError(.decryptFailed, .protocolError, "\(header.type) seq \(header.sequence) failed to open")
@@ -44,19 +52,6 @@ public struct FrameOpener: Sendable {
             key = KeySchedule.nextKey(after: key)
             expectedSequence = 0
         }
-        return plaintext
-    }
-
-    private func open(_ frame: FrameDecoder.RawFrame, plaintextCount: Int, into out: UnsafeMutableRawBufferPointer) -> Bool {
-        frame.bytes.withUnsafeBytes { all in
-            key.withUnsafeBytes { k in
-                RecordChaChaPoly.open(key: k,
-                                      nonce: UnsafeRawBufferPointer(rebasing: all[8..<20]),
-                                      aad: UnsafeRawBufferPointer(rebasing: all[0..<FrameHeader.size]),
-                                      ciphertext: UnsafeRawBufferPointer(rebasing: all[FrameHeader.size..<(FrameHeader.size + plaintextCount)]),
-                                      tag: UnsafeRawBufferPointer(rebasing: all[(FrameHeader.size + plaintextCount)...]),
-                                      plaintext: out)
-            }
-        }
+        return plaintextCount
     }
 }

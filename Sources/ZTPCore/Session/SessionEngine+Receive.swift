@@ -1,10 +1,33 @@
+import NIOCore
+
 extension SessionEngine {
-    /// Handles one opened frame of an established session.
+    /// Handles one opened frame of an established session, its plaintext a slice of the receive
+    /// buffer. DATA and WINDOW_UPDATE, the frames of steady traffic, are read from the slice
+    /// without a copy; the rest are parsed into a `Frame`.
+    mutating func receive(header: FrameHeader, plaintext: ByteBuffer, now: Double, admission: (UInt32) -> CloseCode?,
+                          out: inout [UInt8], events: inout [ConnectionEvent]) throws(ZTPError) {
+        switch header.type {
+        case .data:
+            try receiveData(stream: header.streamID, payload: plaintext, now: now, admission: admission, out: &out, events: &events)
+        case .windowUpdate:
+            // Sizes were checked on the header: the payload is the 4-byte increment.
+            let increment = plaintext.getInteger(at: plaintext.readerIndex, as: UInt32.self) ?? 0
+            try receive(Frame.windowUpdate(header: header, increment: increment), now: now, admission: admission,
+                        out: &out, events: &events)
+        default:
+            try receive(Frame(header: header, plaintext: Array(buffer: plaintext)), now: now, admission: admission,
+                        out: &out, events: &events)
+        }
+    }
+
+    /// Handles one parsed frame of an established session.
     mutating func receive(_ frame: Frame, now: Double, admission: (UInt32) -> CloseCode?,
                           out: inout [UInt8], events: inout [ConnectionEvent]) throws(ZTPError) {
         switch frame {
         case .data(let stream, let payload):
-            try receiveData(stream: stream, payload: payload, now: now, admission: admission, out: &out, events: &events)
+            var buffer = ByteBufferAllocator().buffer(capacity: payload.count)
+            buffer.writeBytes(payload)
+            try receiveData(stream: stream, payload: buffer, now: now, admission: admission, out: &out, events: &events)
         case .close(0, let code, let reason):
             events.append(.closed(.peerClosed(code, reason: String(decoding: reason, as: UTF8.self))))
         case .close(let stream, let code, let reason):
@@ -30,9 +53,9 @@ extension SessionEngine {
         }
     }
 
-    private mutating func receiveData(stream: UInt32, payload: [UInt8], now: Double, admission: (UInt32) -> CloseCode?,
+    private mutating func receiveData(stream: UInt32, payload: ByteBuffer, now: Double, admission: (UInt32) -> CloseCode?,
                                       out: inout [UInt8], events: inout [ConnectionEvent]) throws(ZTPError) {
-        if payload.isEmpty { try floodGuard.record(.emptyData, now: now) }
+        if payload.readableBytes == 0 { try floodGuard.record(.emptyData, now: now) }
         if streams[stream] == nil {
             switch role {
             case .client:
@@ -54,12 +77,13 @@ extension SessionEngine {
         }
         var credit: Int?
         let automatic = limits.automaticCredit
+        let count = payload.readableBytes
         try updateStream(stream) { (state: inout StreamState) throws(ZTPError) in
-            try state.receiveWindow.consume(payload.count)
+            try state.receiveWindow.consume(count)
             state.lastActivity = now
-            state.bytesIn += UInt64(payload.count)
+            state.bytesIn += UInt64(count)
             state.framesIn += 1
-            if automatic, !payload.isEmpty, let increment = state.credit.consume(payload.count) {
+            if automatic, count > 0, let increment = state.credit.consume(count) {
                 try state.receiveWindow.grant(increment)
                 credit = increment
             }
@@ -67,7 +91,7 @@ extension SessionEngine {
         if let credit {
             seal(.windowUpdate(stream: stream, increment: UInt32(credit)), now: now, into: &out)
         }
-        if !payload.isEmpty {
+        if count > 0 {
             events.append(.data(stream: stream, payload: payload))
         }
     }

@@ -61,7 +61,7 @@ struct SessionEngine: Sendable {
     }
 
     mutating func seal(_ frame: Frame, now: Double, into out: inout [UInt8]) {
-        frame.plaintext.withUnsafeBytes { seal(frame.type, stream: frame.streamID, plaintext: $0, now: now, into: &out) }
+        frame.withPlaintext { seal(frame.type, stream: frame.streamID, plaintext: $0, now: now, into: &out) }
     }
 
     mutating func sendKeyUpdate(now: Double, into out: inout [UInt8]) {

@@ -54,17 +54,21 @@ public enum Frame: Equatable, Sendable {
         case .ping: self = .ping(opaque: plaintext)
         case .pong: self = .pong(opaque: plaintext)
         case .windowUpdate:
-            let increment = plaintext.withUnsafeBytes { $0.readUInt32(at: 0) }
-            // "an increment of 0 is PROTOCOL_ERROR, whether or not the stream is open" (4.1)
-            guard increment != 0 else { throw .protocolError(.zeroIncrement, "WINDOW_UPDATE of 0 on stream \(header.streamID)") }
-            // The increment is "1 to 2^31 - 1" (section 2); a larger one takes any window above
-            // 2^31 - 1, which is FLOW_CONTROL_ERROR (4.1), whether or not the stream is open.
-            guard increment <= Frame.maxWindowIncrement else {
-                throw ZTPError(.flowControl, .flowControlError, "WINDOW_UPDATE of \(increment) on stream \(header.streamID)")
-            }
-            self = .windowUpdate(stream: header.streamID, increment: increment)
+            self = try .windowUpdate(header: header, increment: plaintext.withUnsafeBytes { $0.readUInt32(at: 0) })
         case .keyUpdate: self = .keyUpdate
         }
+    }
+
+    /// A WINDOW_UPDATE once its increment is read, checked as the rules of section 4.1 say.
+    static func windowUpdate(header: FrameHeader, increment: UInt32) throws(ZTPError) -> Frame {
+        // "an increment of 0 is PROTOCOL_ERROR, whether or not the stream is open" (4.1)
+        guard increment != 0 else { throw .protocolError(.zeroIncrement, "WINDOW_UPDATE of 0 on stream \(header.streamID)") }
+        // The increment is "1 to 2^31 - 1" (section 2); a larger one takes any window above
+        // 2^31 - 1, which is FLOW_CONTROL_ERROR (4.1), whether or not the stream is open.
+        guard increment <= Frame.maxWindowIncrement else {
+            throw ZTPError(.flowControl, .flowControlError, "WINDOW_UPDATE of \(increment) on stream \(header.streamID)")
+        }
+        return .windowUpdate(stream: header.streamID, increment: increment)
     }
 
     /// The plaintext payload this frame carries.
@@ -84,6 +88,20 @@ public enum Frame: Equatable, Sendable {
             out.appendBigEndian(increment)
             return out
         case .keyUpdate: return []
+        }
+    }
+
+    /// Calls `body` with the plaintext payload. A WINDOW_UPDATE's four bytes are written on the
+    /// stack, since it is the one frame steady traffic makes besides DATA; the others use
+    /// `plaintext`.
+    func withPlaintext<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        switch self {
+        case .windowUpdate(_, let increment):
+            return withUnsafeBytes(of: increment.bigEndian) { body($0) }
+        case .data(_, let bytes), .ping(let bytes), .pong(let bytes):
+            return bytes.withUnsafeBytes { body($0) }
+        default:
+            return plaintext.withUnsafeBytes { body($0) }
         }
     }
 

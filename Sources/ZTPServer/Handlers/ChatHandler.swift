@@ -26,8 +26,8 @@ public struct ChatHandler: StreamHandler {
         room.leave(stream.handle)
     }
 
-    public func receive(_ message: [UInt8], on stream: StreamContext) {
-        guard let text = String(validating: message, as: UTF8.self) else {
+    public func receive(_ message: ByteBuffer, on stream: StreamContext) {
+        guard let text = String(validating: message.readableBytesView, as: UTF8.self) else {
             return stream.reply("error: invalid UTF-8")
         }
         let line: String
@@ -54,7 +54,7 @@ public struct ChatHandler: StreamHandler {
             return stream.reply("error: message too long")
         }
         stream.services.metrics.chatMessage()
-        stream.announceChatMessage(bytes: message.count)
+        stream.announceChatMessage(bytes: message.readableBytes)
         stream.post(bytes, to: audience, in: room) { delivered in
             stream.reply("ok: delivered to \(delivered)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import ZTPCore
 
 /// Stream 2, control (ZTP-1 section 8): one request, one reply, never empty.
@@ -14,11 +15,11 @@ public struct ControlHandler: StreamHandler {
     /// In the order `help` lists them.
     public static let commands = ["ping", "time", "status", "echo", "whoami", "help", "sessions"]
 
-    public func receive(_ message: [UInt8], on stream: StreamContext) {
-        stream.reply(reply(to: message, on: stream))
+    public func receive(_ message: ByteBuffer, on stream: StreamContext) {
+        stream.reply(reply(to: message.readableBytesView, on: stream))
     }
 
-    func reply(to message: [UInt8], on stream: StreamContext) -> String {
+    func reply(to message: some Collection<UInt8>, on stream: StreamContext) -> String {
         guard let text = String(validating: message, as: UTF8.self) else { return "error: invalid UTF-8" }
         let word: Substring
         let argument: Substring?

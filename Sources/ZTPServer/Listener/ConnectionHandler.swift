@@ -56,6 +56,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// its streams once the session closes: streams that end with their session are ended from
     /// this set (metrics and the handler's `closed`). At most `max_streams` ids.
     private var openStreams = Set<UInt32>()
+    /// What the connection reported in the current read, kept between reads (see `channelRead`).
+    private var events: [ConnectionEvent] = []
     private let acceptedAt: Double
     /// Wall-clock minus monotonic seconds, to show monotonic instants as dates.
     private let wallOffset: Double
@@ -115,10 +117,16 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         let now = monotonicNow()
-        let events = buffer.withUnsafeReadableBytes { connection.receive($0, now: now) }
+        let wasEstablished = connection.isEstablished
+        connection.receive(buffer, now: now, into: &events)
         inReadBatch = true
         handle(events)
         inReadBatch = false
+        // Emptied before the next read: DATA payloads are slices of the connection's receive
+        // buffer, which would be copied if still shared when the next read is appended to it.
+        // The capacity stays for reads of steady traffic, so they allocate nothing; the
+        // handshake's is let go, so that an idle session keeps none.
+        events.removeAll(keepingCapacity: wasEstablished && connection.isEstablished)
         if !chatOutbox.isEmpty { startChatBatch() }
         writeOutbound()
     }

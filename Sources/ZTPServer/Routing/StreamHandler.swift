@@ -11,8 +11,9 @@ public protocol StreamHandler: Sendable {
     var kind: String { get }
     /// The client opened the stream.
     func opened(_ stream: StreamContext)
-    /// One message (a non-empty DATA payload).
-    func receive(_ message: [UInt8], on stream: StreamContext)
+    /// One message (a non-empty DATA payload): a view of the session's receive buffer, valid
+    /// only during the call (copy what must outlive it).
+    func receive(_ message: ByteBuffer, on stream: StreamContext)
     /// The stream ended, by either side, or with its session. `code` is the stream's CLOSE code,
     /// or the session's when the stream ended with the session; nil when the connection ended
     /// without any CLOSE. Called once per opened stream, so per-stream state can be freed here.

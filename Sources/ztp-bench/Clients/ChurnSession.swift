@@ -164,7 +164,7 @@ final class ChurnSessionHandler: ChannelInboundHandler {
             case .established:
                 established.succeed()
             case .data(let stream, let payload):
-                received[stream, default: 0] += payload.count
+                received[stream, default: 0] += payload.readableBytes
             case .closed(let reason):
                 flushOutbound()
                 established.fail(ChurnRefused(reason: reason))

@@ -1,3 +1,4 @@
+import NIOCore
 import ZTPServer
 
 /// Stream 11, echo: every message goes back unchanged.
@@ -5,7 +6,7 @@ struct EchoHandler: StreamHandler {
     static let streamID: UInt32 = 11
     let kind = "bench-echo"
 
-    func receive(_ message: [UInt8], on stream: StreamContext) {
-        stream.reply(message)
+    func receive(_ message: ByteBuffer, on stream: StreamContext) {
+        stream.reply(Array(buffer: message))
     }
 }

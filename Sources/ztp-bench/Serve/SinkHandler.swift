@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 import ZTPCore
 import ZTPServer
@@ -15,12 +16,12 @@ struct SinkHandler: StreamHandler {
     let kind = "bench-sink"
     private let counts = ByteCounts()
 
-    func receive(_ message: [UInt8], on stream: StreamContext) {
+    func receive(_ message: ByteBuffer, on stream: StreamContext) {
         let key = StreamKey(session: stream.sessionID, stream: stream.streamID)
-        if message == SinkHandler.done {
+        if message.readableBytesView.elementsEqual(SinkHandler.done) {
             stream.reply(String(counts.take(key)))
         } else {
-            counts.add(message.count, to: key)
+            counts.add(message.readableBytes, to: key)
         }
     }
 

@@ -1,3 +1,4 @@
+import NIOCore
 import ZTPCore
 import ZTPServer
 
@@ -11,8 +12,8 @@ struct SourceHandler: StreamHandler {
     static let chunk = [UInt8](repeating: 0x5A, count: FrameType.maxDataPayload)
     let kind = "bench-source"
 
-    func receive(_ message: [UInt8], on stream: StreamContext) {
-        guard let text = String(validating: message, as: UTF8.self), var remaining = Int(text), remaining >= 0 else {
+    func receive(_ message: ByteBuffer, on stream: StreamContext) {
+        guard let text = String(validating: message.readableBytesView, as: UTF8.self), var remaining = Int(text), remaining >= 0 else {
             return stream.close(code: .protocolError, reason: "expected a byte count")
         }
         while remaining > 0 {

@@ -128,7 +128,7 @@ final class RawSession {
             return false
         }
         guard case .data(_, let payload) = event else { preconditionFailure("matched DATA") }
-        return String(decoding: payload, as: UTF8.self)
+        return String(buffer: payload)
     }
 
     func close() async {
