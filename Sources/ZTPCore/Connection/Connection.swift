@@ -107,6 +107,7 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
                 } else {
                     guard let frame = try decoder.next() else { return }
                     try receiveHandshakeFrame(frame, now: now, events: &events)
+                    if isEstablished { decoder.releaseIfEmpty() }
                 }
             }
         } catch {

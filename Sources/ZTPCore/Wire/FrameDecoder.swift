@@ -32,8 +32,15 @@ public struct FrameDecoder: Sendable {
     /// - Parameter sender: the side whose frames this decoder reads (the peer).
     public init(sender: Role) {
         self.sender = sender
-        // Empty until the first append; NIO's allocator makes the storage then.
-        buffer = ByteBufferAllocator().buffer(capacity: 0)
+        // NIO's empty buffer shares one zero-capacity storage: nothing is allocated until the
+        // first append.
+        buffer = ByteBuffer()
+    }
+
+    /// Lets go of the storage when no bytes are waiting. For the end of the handshake: its
+    /// buffer was sized for the token, and an idle session should not keep it.
+    mutating func releaseIfEmpty() {
+        if buffer.readableBytes == 0 { buffer = ByteBuffer() }
     }
 
     /// Bytes not yet returned as part of a frame.
