@@ -250,19 +250,15 @@ final class ClientHandler: ChannelInboundHandler {
         closingTransport = true
         let channel = context.channel
         try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
-        var buffer = channel.allocator.buffer(capacity: connection.outbound.count)
-        connection.drainOutbound { buffer.writeBytes($0) }
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(connection.takeOutboundBuffer())).whenComplete { _ in channel.close(promise: nil) }
         closeTimer = context.eventLoop.scheduleTask(in: Self.closeDeadline) { channel.close(promise: nil) }
     }
 
     // MARK: Output and timer
 
     private func writeOutbound() {
-        guard let context, !closingTransport, !connection.outbound.isEmpty else { return }
-        var buffer = context.channel.allocator.buffer(capacity: connection.outbound.count)
-        connection.drainOutbound { buffer.writeBytes($0) }
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        guard let context, !closingTransport, connection.hasOutbound else { return }
+        context.write(wrapOutboundOut(connection.takeOutboundBuffer()), promise: nil)
         if !inReadBatch { context.flush() }
     }
 

@@ -51,7 +51,7 @@ struct ConnectionPumpTests {
         client.updateSendKey(now: Self.t0)
         client.consumed(stream: 1, count: 100, now: Self.t0)
         #expect(client.closeStream(1, code: .normal, reason: "", now: Self.t0) == false)
-        #expect(client.outbound.isEmpty)
+        #expect(!client.hasOutbound)
         #expect(server.sendData(stream: 1, payload: [1], now: Self.t0) == .streamNotOpen)
         // The INIT still completes the handshake.
         _ = server.receive(initFrame, now: Self.t0)
@@ -104,7 +104,7 @@ struct ConnectionPumpTests {
 
         // The application reads two messages: half the window, so WINDOW_UPDATE(131072).
         pump.client.consumed(stream: 1, count: 65_536, now: pump.now)
-        #expect(pump.client.outbound.isEmpty)
+        #expect(!pump.client.hasOutbound)
         pump.client.consumed(stream: 1, count: 65_536, now: pump.now)
         pump.run()
         var (client, server) = pump.takeEvents()
@@ -194,7 +194,7 @@ struct ConnectionPumpTests {
     func clientHeartbeat() throws {
         var pump = try Pump.established()
         #expect(pump.client.nextDeadline == Self.t0 + 15)
-        #expect(pump.client.tick(now: Self.t0 + 14.9).isEmpty && pump.client.outbound.isEmpty)
+        #expect(pump.client.tick(now: Self.t0 + 14.9).isEmpty && !pump.client.hasOutbound)
         for beat in 1...6 {
             pump.tick(to: Self.t0 + Double(beat) * 15)
             let (client, server) = pump.takeEvents()
@@ -332,7 +332,7 @@ struct ConnectionPumpTests {
         #expect(server.handshake.awaitsClientHello)
         #expect(server.tick(now: Self.t0 + 1.9).isEmpty)
         #expect(server.tick(now: Self.t0 + 2) == [.closed(.timeout)])
-        #expect(server.outbound.isEmpty && server.isClosed && server.nextDeadline == nil)
+        #expect(!server.hasOutbound && server.isClosed && server.nextDeadline == nil)
 
         // CLIENT_HELLO arrives, HANDSHAKE_INIT never does: nothing after SERVER_HELLO.
         var client = Peers.client()
@@ -343,12 +343,12 @@ struct ConnectionPumpTests {
         #expect(!server.handshake.awaitsClientHello && server.nextDeadline == Self.t0 + 10)
         #expect(server.tick(now: Self.t0 + 9.9).isEmpty)
         #expect(server.tick(now: Self.t0 + 10) == [.closed(.timeout)])
-        #expect(server.outbound.isEmpty)
+        #expect(!server.hasOutbound)
 
         // The client gives up too when SERVER_HELLO never comes, sending nothing more.
         #expect(client.nextDeadline == Self.t0 + 10)
         #expect(client.tick(now: Self.t0 + 10) == [.closed(.timeout)])
-        #expect(client.outbound.isEmpty && client.isClosed)
+        #expect(!client.hasOutbound && client.isClosed)
 
         // After the handshake the limit no longer applies.
         var pump = try Pump.established()
@@ -363,7 +363,7 @@ struct ConnectionPumpTests {
         var onTime = server
         #expect(onTime.receive(initFrame, now: Self.t0 + 9.99).count == 1 && onTime.isEstablished)
         #expect(server.receive(initFrame, now: Self.t0 + 10) == [.closed(.timeout)])
-        #expect(server.outbound.isEmpty && server.session == nil)
+        #expect(!server.hasOutbound && server.session == nil)
     }
 
     @Test("the HANDSHAKE_INIT must arrive whole in time: a partial one does not stop the clock")
@@ -373,7 +373,7 @@ struct ConnectionPumpTests {
         let initFrame = Peers.handshakeInit(&client, &server, now: Self.t0)
         #expect(server.receive(Array(initFrame.prefix(40)), now: Self.t0 + 5).isEmpty)
         #expect(server.tick(now: Self.t0 + 10) == [.closed(.timeout)])
-        #expect(server.outbound.isEmpty)
+        #expect(!server.hasOutbound)
     }
 
     @Test("close(code:reason:now:) reaches the peer as .closed(.peerClosed(code, reason))",

@@ -148,7 +148,7 @@ struct HandshakeVectorTests {
         let pong = server.takeOutbound()
         #expect(pong == f[5])
         #expect(client.receive(pong, now: now) == [.data(stream: 2, payload: Array("pong".utf8))])
-        #expect(client.outbound.isEmpty, "manual credit: nothing is given back before the application consumes")
+        #expect(!client.hasOutbound, "manual credit: nothing is given back before the application consumes")
 
         // WINDOW_UPDATE(2, 131072), c2s seq 2: the application reports half the window consumed,
         // which is when section 4.1 says credit goes back.
@@ -242,7 +242,7 @@ struct HandshakeVectorTests {
         #expect(client.isClosed && client.session == nil)
         #expect(client.takeOutbound().isEmpty)
         // Whatever follows is ignored by both.
-        #expect(server.receive(initFrame, now: now).isEmpty && server.outbound.isEmpty)
+        #expect(server.receive(initFrame, now: now).isEmpty && !server.hasOutbound)
     }
 
     @Test("the vector's session survives being fed one byte at a time")
@@ -296,7 +296,7 @@ struct HandshakeRuleTests {
         let hello = FrameHeader(type: .clientHello, streamID: 0, sequence: 0, length: 32).bytes + hex(point)
         let events = server.receive(hello, now: Peers.start)
         #expect(protocolError(in: events)?.kind == .lowOrderKey)
-        #expect(server.isClosed && server.outbound.isEmpty)
+        #expect(server.isClosed && !server.hasOutbound)
     }
 
     @Test("a low-order server key, correctly signed: the client closes without HANDSHAKE_INIT", arguments: lowOrderPoints)
@@ -305,7 +305,7 @@ struct HandshakeRuleTests {
         let ch = client.takeOutbound()
         let events = client.receive(Self.serverHello(clientHello: ch, ephemeral: hex(point)), now: Peers.start)
         #expect(protocolError(in: events)?.kind == .lowOrderKey)
-        #expect(client.isClosed && client.outbound.isEmpty)
+        #expect(client.isClosed && !client.hasOutbound)
     }
 
     @Test("a server key other than the pinned one: the client sends nothing after CLIENT_HELLO")
@@ -316,7 +316,7 @@ struct HandshakeRuleTests {
         #expect(client.takeOutbound().hexString == v.CH)
         let events = client.receive(sh, now: v.now)
         #expect(protocolError(in: events)?.kind == .untrustedServerKey)
-        #expect(client.isClosed && client.outbound.isEmpty)
+        #expect(client.isClosed && !client.hasOutbound)
         #expect(client.handshake.serverKey == nil)
     }
 
@@ -332,7 +332,7 @@ struct HandshakeRuleTests {
         var refusing = ClientConnection(token: Array(v.token.utf8), trust: .custom({ _ in false }), now: v.now, ephemeral: pair)
         _ = refusing.takeOutbound()
         #expect(protocolError(in: refusing.receive(hex(v.SH), now: v.now))?.kind == .untrustedServerKey)
-        #expect(refusing.outbound.isEmpty)
+        #expect(!refusing.hasOutbound)
     }
 
     @Test("a bad server signature: the client closes and sends nothing", arguments: [64, 100, 151, 30, 60])
@@ -343,7 +343,7 @@ struct HandshakeRuleTests {
         // Flipping e_s or S_pub breaks the signature too: it covers SH_head. (S_pub is checked
         // against the pin only after the signature verifies.)
         #expect(protocolError(in: events)?.kind == .badServerSignature)
-        #expect(client.isClosed && client.outbound.isEmpty)
+        #expect(client.isClosed && !client.hasOutbound)
     }
 
     @Test("a SERVER_HELLO signed for another CLIENT_HELLO is refused (the signature binds CH)")
@@ -352,7 +352,7 @@ struct HandshakeRuleTests {
         var client = Peers.client(trust: .pinned(hex(v.S_pub)))
         _ = client.takeOutbound()
         #expect(protocolError(in: client.receive(hex(v.SH), now: v.now))?.kind == .badServerSignature)
-        #expect(client.outbound.isEmpty)
+        #expect(!client.hasOutbound)
     }
 
     @Test("hellos with a non-zero nonce are refused silently, before any key exists")
@@ -362,14 +362,14 @@ struct HandshakeRuleTests {
         var ch = hex(v.CH)
         ch[19] = 1
         #expect(protocolError(in: server.receive(ch, now: v.now))?.kind == .helloNonce)
-        #expect(server.outbound.isEmpty)
+        #expect(!server.hasOutbound)
 
         var client = v.client(token: v.token)
         _ = client.takeOutbound()
         var sh = hex(v.SH)
         sh[8] = 0x10
         #expect(protocolError(in: client.receive(sh, now: v.now))?.kind == .helloNonce)
-        #expect(client.outbound.isEmpty)
+        #expect(!client.hasOutbound)
     }
 
     @Test("anything but CLIENT_HELLO first is refused silently by the server",
@@ -380,7 +380,7 @@ struct HandshakeRuleTests {
     func serverFirstFrame(frame: [UInt8]) {
         var server = Peers.server()
         #expect(protocolError(in: server.receive(frame, now: Peers.start))?.kind == .unexpectedFrame)
-        #expect(server.outbound.isEmpty && server.isClosed)
+        #expect(!server.hasOutbound && server.isClosed)
     }
 
     @Test("anything but SERVER_HELLO first is refused silently by the client")
@@ -390,7 +390,7 @@ struct HandshakeRuleTests {
             var client = v.client(token: v.token)
             _ = client.takeOutbound()
             #expect(protocolError(in: client.receive(frame, now: v.now))?.kind == .unexpectedFrame)
-            #expect(client.outbound.isEmpty && client.isClosed)
+            #expect(!client.hasOutbound && client.isClosed)
         }
     }
 
@@ -424,7 +424,7 @@ struct HandshakeRuleTests {
     func secondClientHello() throws {
         var (v, _, server, _) = try Self.afterHellos()
         #expect(protocolError(in: server.receive(hex(v.CH), now: v.now))?.kind == .unexpectedFrame)
-        #expect(!server.outbound.isEmpty)
+        #expect(server.hasOutbound)
     }
 
     @Test("a HANDSHAKE_INIT that fails to open, or has the wrong counter, closes silently")
@@ -433,7 +433,7 @@ struct HandshakeRuleTests {
         var tampered = hex(v.frames[2].frame)
         tampered[40] ^= 0x20
         #expect(protocolError(in: server.receive(tampered, now: v.now))?.kind == .decryptFailed)
-        #expect(server.outbound.isEmpty)
+        #expect(!server.hasOutbound)
 
         var (_, _, other, _) = try Self.afterHellos()
         var sealer = FrameSealer(key: SecretBytes(hex(v.k_c2s)))
@@ -442,7 +442,7 @@ struct HandshakeRuleTests {
         skipped = []
         sealer.seal(.handshakeInit(token: Array(v.token.utf8)), appendingTo: &skipped)
         #expect(protocolError(in: other.receive(skipped, now: v.now))?.kind == .nonceMismatch)
-        #expect(other.outbound.isEmpty)
+        #expect(!other.hasOutbound)
     }
 
     @Test("the server may accept frames that follow HANDSHAKE_INIT in the same read")
@@ -494,12 +494,12 @@ struct HandshakeRuleTests {
         _ = client.takeOutbound()
         var copy = client
         #expect(protocolError(in: copy.receive(sh, now: v.now))?.kind == .unexpectedFrame)
-        #expect(!copy.outbound.isEmpty)
+        #expect(copy.hasOutbound)
 
         var ack = hex(v.frames[3].frame)
         ack[ack.count - 1] ^= 1
         #expect(protocolError(in: client.receive(ack, now: v.now))?.kind == .decryptFailed)
-        #expect(client.outbound.isEmpty)
+        #expect(!client.hasOutbound)
     }
 
     @Test("an ACK that is not the expected JSON, or announces unusable parameters, is a protocol error with CLOSE",

@@ -193,7 +193,7 @@ struct SessionCipherTests {
             let events = pump.server.receive(wire, now: pump.now)
             #expect(protocolError(in: events)?.kind == .nonceMismatch, "\(mode)")
             #expect(pump.server.isClosed)
-            #expect(pump.server.outbound.isEmpty, "\(mode): nothing is sent")
+            #expect(!pump.server.hasOutbound, "\(mode): nothing is sent")
             #expect(pump.server.receive(first, now: pump.now).isEmpty, "a closed connection ignores input")
         }
     }
@@ -206,7 +206,7 @@ struct SessionCipherTests {
         bytes[bytes.count - 1] ^= 1
         let events = pump.server.receive(bytes, now: pump.now)
         #expect(protocolError(in: events)?.kind == .decryptFailed)
-        #expect(pump.server.outbound.isEmpty)
+        #expect(!pump.server.hasOutbound)
 
         var other = try Pump.established()
         #expect(other.client.sendData(stream: 1, payload: [1], now: other.now) == .sent)
@@ -216,7 +216,7 @@ struct SessionCipherTests {
         reply[30] ^= 0x40
         let clientEvents = other.client.receive(reply, now: other.now)
         #expect(protocolError(in: clientEvents)?.kind == .decryptFailed)
-        #expect(other.client.outbound.isEmpty && other.client.isClosed)
+        #expect(!other.client.hasOutbound && other.client.isClosed)
     }
 
     @Test("a DATA header moved to another stream closes the connection silently; nothing is delivered")
@@ -228,7 +228,7 @@ struct SessionCipherTests {
         let events = pump.server.receive(bytes, now: pump.now)
         #expect(events.count == 1)
         #expect(protocolError(in: events)?.kind == .decryptFailed)
-        #expect(pump.server.outbound.isEmpty)
+        #expect(!pump.server.hasOutbound)
     }
 
     @Test("a header that breaks a limit is a protocol error with CLOSE even when its nonce is also wrong")
@@ -247,10 +247,10 @@ struct SessionCipherTests {
         var pump = try Pump.established()
         let events = pump.server.receive(rawHeader(version: 2, type: 7, seq: 1, length: 24), now: pump.now)
         #expect(protocolError(in: events)?.kind == .badVersion)
-        #expect(pump.server.outbound.isEmpty)
+        #expect(!pump.server.hasOutbound)
         let clientEvents = pump.client.receive(rawHeader(version: 0, type: 3, stream: 1, seq: 1, length: 16), now: pump.now)
         #expect(protocolError(in: clientEvents)?.kind == .badVersion)
-        #expect(pump.client.outbound.isEmpty)
+        #expect(!pump.client.hasOutbound)
     }
 
     @Test("protocol errors after keys send CLOSE(0, PROTOCOL_ERROR), which the peer opens")

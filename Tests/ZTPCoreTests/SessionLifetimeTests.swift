@@ -133,7 +133,7 @@ struct SessionLifetimeTests {
         #expect(silent.nextDeadline == Self.t0 + 2)
         #expect(silent.receive([], now: Self.t0 + 1).isEmpty)
         #expect(silent.tick(now: Self.t0 + 2) == [.closed(.timeout)])
-        #expect(silent.outbound.isEmpty && silent.handshake.awaitsClientHello)
+        #expect(!silent.hasOutbound && silent.handshake.awaitsClientHello)
 
         // A CLIENT_HELLO arriving one byte at a time does not count until it is whole.
         var client = Peers.client()

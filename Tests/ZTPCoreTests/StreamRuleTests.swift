@@ -105,10 +105,10 @@ struct StreamRuleTests {
         #expect(pump.client.sendData(stream: 0, payload: [1], now: pump.now) == .streamNotOpen)
         #expect(pump.client.sendData(stream: 0x8000_0000, payload: [1], now: pump.now) == .streamNotOpen)
         #expect(pump.client.sendData(stream: 1, payload: [UInt8](repeating: 0, count: 65_537), now: pump.now) == .tooLarge)
-        #expect(pump.client.outbound.isEmpty && pump.server.outbound.isEmpty)
+        #expect(!pump.client.hasOutbound && !pump.server.hasOutbound)
         #expect(pump.client.sendData(stream: 0x7FFF_FFFF, payload: [UInt8](repeating: 0, count: 65_536), now: pump.now) == .sent)
         #expect(pump.server.closeStream(5, code: .normal, reason: "", now: pump.now) == false)
-        #expect(pump.server.outbound.isEmpty)
+        #expect(!pump.server.hasOutbound)
     }
 
     @Test("after a CLOSE a side sends no more DATA on the stream; a later client DATA opens it afresh")
@@ -151,7 +151,7 @@ struct StreamRuleTests {
             #expect(pump.server.receive(pump.client.forge(frame), now: pump.now).isEmpty)
             #expect(pump.client.receive(pump.server.forge(frame), now: pump.now).isEmpty)
         }
-        #expect(pump.client.outbound.isEmpty && pump.server.outbound.isEmpty)
+        #expect(!pump.client.hasOutbound && !pump.server.hasOutbound)
         Self.expectAlive(&pump)
     }
 
@@ -163,7 +163,7 @@ struct StreamRuleTests {
         // 400 bytes: below half the window, so no credit comes back; then 601 > 600 left.
         #expect(pump.server.receive(pump.client.forge(.data(stream: 1, payload: [UInt8](repeating: 0, count: 400))), now: pump.now)
                 == [.streamOpened(1), .data(stream: 1, payload: [UInt8](repeating: 0, count: 400))])
-        #expect(pump.server.outbound.isEmpty)
+        #expect(!pump.server.hasOutbound)
         let events = pump.server.receive(pump.client.forge(.data(stream: 1, payload: [UInt8](repeating: 0, count: 601))), now: pump.now)
         #expect(protocolError(in: events)?.kind == .flowControl)
         #expect(protocolError(in: events)?.code == .flowControlError)
@@ -176,7 +176,7 @@ struct StreamRuleTests {
         var pump = try Pump.established(configuration: Self.configuration(window: 1000))
         #expect(pump.client.sendData(stream: 1, payload: [UInt8](repeating: 0, count: 400), now: pump.now) == .sent)
         _ = pump.server.receive(pump.client.takeOutbound(), now: pump.now)
-        #expect(pump.server.outbound.isEmpty, "400 < half the window: no credit yet")
+        #expect(!pump.server.hasOutbound, "400 < half the window: no credit yet")
         #expect(pump.client.sendData(stream: 1, payload: [UInt8](repeating: 0, count: 600), now: pump.now) == .sent)
         #expect(pump.client.streams[1]?.sendWindow.available == 0)
         let events = pump.server.receive(pump.client.takeOutbound(), now: pump.now)
@@ -277,7 +277,7 @@ struct StreamRuleTests {
         #expect(pump.client.receive(pump.server.forge(.pong(opaque: [9, 9, 9, 9, 9, 9, 9, 9])), now: pump.now).isEmpty)
         #expect(pump.server.receive(pump.client.forge(.pong(opaque: [1, 2, 3, 4, 5, 6, 7, 8])), now: pump.now).isEmpty,
                 "a PING is answered once")
-        #expect(pump.client.outbound.isEmpty && pump.server.outbound.isEmpty)
+        #expect(!pump.client.hasOutbound && !pump.server.hasOutbound)
         Self.expectAlive(&pump)
     }
 
@@ -292,7 +292,7 @@ struct StreamRuleTests {
         #expect(CloseCode(rawValue: 999).name == "CODE_999")
         let end = pump.client.receive(pump.server.forge(.close(stream: 0, code: .terminated, reason: [0xC3])), now: pump.now)
         #expect(end == [.closed(.peerClosed(.terminated, reason: "\u{FFFD}"))])
-        #expect(pump.client.isClosed && pump.client.outbound.isEmpty)
+        #expect(pump.client.isClosed && !pump.client.hasOutbound)
     }
 
     @Test("a CLOSE reason is cut to 256 bytes on a character boundary")

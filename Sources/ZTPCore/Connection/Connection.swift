@@ -21,8 +21,9 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
     private var decoder = FrameDecoder(sender: Handshake.peerRole)
     /// Section 4's first two checks for a stream the client opens (server side only).
     private let admission: @Sendable (_ stream: UInt32, _ role: String) -> CloseCode?
-    /// Bytes to write to the peer, in order.
-    public private(set) var outbound: [UInt8] = []
+    /// Bytes to write to the peer, in order. Frames are sealed in place here, so a transport
+    /// that writes `ByteBuffer`s takes this buffer as it is (`takeOutboundBuffer`), no copy.
+    public private(set) var outbound = ByteBuffer()
     /// Set once the handshake succeeds.
     public private(set) var session: SessionInfo?
     /// The handshake machine, kept for what it learned (e.g. why a token failed).
@@ -31,7 +32,8 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
     init(handshake: Handshake, outbound: [UInt8], admission: @escaping @Sendable (UInt32, String) -> CloseCode?) {
         self.handshake = handshake
         self.phase = .handshaking(handshake)
-        self.outbound = outbound
+        // `ByteBuffer()` shares one empty storage: a server connection allocates none here.
+        self.outbound = outbound.isEmpty ? ByteBuffer() : ByteBuffer(bytes: outbound)
         self.admission = admission
     }
 
@@ -45,17 +47,27 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
         return false
     }
 
-    /// Hands over the bytes to write and empties the buffer (keeping its capacity).
+    /// Whether there are bytes to write.
+    public var hasOutbound: Bool { outbound.readableBytes > 0 }
+
+    /// Hands over the bytes to write as a copy and empties the buffer (keeping its capacity).
     public mutating func takeOutbound() -> [UInt8] {
-        defer { outbound.removeAll(keepingCapacity: true) }
+        defer { outbound.clear() }
+        return Array(buffer: outbound)
+    }
+
+    /// Hands over the buffer the frames were sealed into, for the transport to write as it is;
+    /// the next frame starts a new one.
+    public mutating func takeOutboundBuffer() -> ByteBuffer {
+        defer { outbound = ByteBuffer() }
         return outbound
     }
 
-    /// Appends the bytes to write to `sink` and empties the buffer without giving up capacity.
+    /// Shows the bytes to write to `sink` and empties the buffer without giving up capacity.
     public mutating func drainOutbound(_ sink: (UnsafeRawBufferPointer) -> Void) {
-        guard !outbound.isEmpty else { return }
-        outbound.withUnsafeBytes(sink)
-        outbound.removeAll(keepingCapacity: true)
+        guard hasOutbound else { return }
+        outbound.withUnsafeReadableBytes(sink)
+        outbound.clear()
     }
 
     // MARK: Input
@@ -118,9 +130,9 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
     private mutating func receiveHandshakeFrame(_ frame: FrameDecoder.RawFrame, now: Double,
                                                 events: inout [ConnectionEvent]) throws(ZTPError) {
         guard case .handshaking(var machine) = phase else { return }
-        var out = outbound
-        outbound = []
-        defer { outbound = out }
+        // The handshake machines write arrays: a few frames per connection, off the hot path.
+        var out: [UInt8] = []
+        defer { if !out.isEmpty { outbound.writeBytes(out) } }
         let step = try machine.receive(frame, now: now, out: &out)
         handshake = machine
         phase = .handshaking(machine)
@@ -146,7 +158,7 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
         // neither storage is copied; the decoder stays in place for the in-place open.
         phase = .closed
         var out = outbound
-        outbound = []
+        outbound = ByteBuffer()
         defer {
             phase = .established(engine)
             outbound = out
@@ -174,11 +186,11 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
     /// and the body may write frames. Nil when not established.
     /// Generic over the error so that non-throwing bodies need no `try` (E is then `Never`).
     @discardableResult
-    mutating func withEngine<R, E: Error>(_ body: (inout SessionEngine, inout [UInt8]) throws(E) -> R) throws(E) -> R? {
+    mutating func withEngine<R, E: Error>(_ body: (inout SessionEngine, inout ByteBuffer) throws(E) -> R) throws(E) -> R? {
         guard case .established(var engine) = phase else { return nil }
         phase = .closed
         var out = outbound
-        outbound = []
+        outbound = ByteBuffer()
         defer {
             phase = .established(engine)
             outbound = out
@@ -194,10 +206,9 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
             case .established:
                 withEngine { engine, out in engine.seal(.close(stream: 0, code: error.code, reason: reason), now: now, into: &out) }
             case .handshaking(var machine):
-                var out = outbound
-                outbound = []
+                var out: [UInt8] = []
                 _ = machine.sealClose(code: error.code, reason: reason, out: &out)
-                outbound = out
+                if !out.isEmpty { outbound.writeBytes(out) }
             case .closed:
                 break
             }

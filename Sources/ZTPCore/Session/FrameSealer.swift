@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The sending half of a session cipher: one key, one counter (ZTP-1 section 2.1).
 ///
 /// `nonce = 0x00000000 || u64(seq)`, `aad = header`, and `seq` counts sealed frames under the
@@ -51,6 +53,21 @@ public struct FrameSealer: Sendable {
         out.append(contentsOf: repeatElement(0, count: ChaChaPoly.tagCount))
         out.withUnsafeMutableBytes { all in
             sealInPlace(type: type, streamID: streamID, frame: UnsafeMutableRawBufferPointer(rebasing: all[start..<(start + size)]))
+        }
+    }
+
+    /// Appends the sealed frame to `out`: the plaintext is copied once, to where it is then
+    /// encrypted, in the buffer that is written.
+    public mutating func seal(type: FrameType, streamID: UInt32, plaintext: UnsafeRawBufferPointer, appendingTo out: inout ByteBuffer) {
+        let size = FrameSealer.sealedSize(plaintextCount: plaintext.count)
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { free in
+            let frame = UnsafeMutableRawBufferPointer(rebasing: free[0..<size])
+            if plaintext.count > 0 {
+                UnsafeMutableRawBufferPointer(rebasing: frame[FrameHeader.size..<(FrameHeader.size + plaintext.count)])
+                    .copyMemory(from: plaintext)
+            }
+            sealInPlace(type: type, streamID: streamID, frame: frame)
+            return size
         }
     }
 

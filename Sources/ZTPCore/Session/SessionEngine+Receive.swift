@@ -5,7 +5,7 @@ extension SessionEngine {
     /// buffer. DATA and WINDOW_UPDATE, the frames of steady traffic, are read from the slice
     /// without a copy; the rest are parsed into a `Frame`.
     mutating func receive(header: FrameHeader, plaintext: ByteBuffer, now: Double, admission: (UInt32) -> CloseCode?,
-                          out: inout [UInt8], events: inout [ConnectionEvent]) throws(ZTPError) {
+                          out: inout ByteBuffer, events: inout [ConnectionEvent]) throws(ZTPError) {
         switch header.type {
         case .data:
             try receiveData(stream: header.streamID, payload: plaintext, now: now, admission: admission, out: &out, events: &events)
@@ -22,7 +22,7 @@ extension SessionEngine {
 
     /// Handles one parsed frame of an established session.
     mutating func receive(_ frame: Frame, now: Double, admission: (UInt32) -> CloseCode?,
-                          out: inout [UInt8], events: inout [ConnectionEvent]) throws(ZTPError) {
+                          out: inout ByteBuffer, events: inout [ConnectionEvent]) throws(ZTPError) {
         switch frame {
         case .data(let stream, let payload):
             var buffer = ByteBufferAllocator().buffer(capacity: payload.count)
@@ -54,7 +54,7 @@ extension SessionEngine {
     }
 
     private mutating func receiveData(stream: UInt32, payload: ByteBuffer, now: Double, admission: (UInt32) -> CloseCode?,
-                                      out: inout [UInt8], events: inout [ConnectionEvent]) throws(ZTPError) {
+                                      out: inout ByteBuffer, events: inout [ConnectionEvent]) throws(ZTPError) {
         if payload.readableBytes == 0 { try floodGuard.record(.emptyData, now: now) }
         if streams[stream] == nil {
             switch role {
@@ -97,7 +97,7 @@ extension SessionEngine {
     }
 
     private mutating func receiveWindowUpdate(stream: UInt32, increment: Int, now: Double,
-                                              out: inout [UInt8], events: inout [ConnectionEvent]) throws(ZTPError) {
+                                              out: inout ByteBuffer, events: inout [ConnectionEvent]) throws(ZTPError) {
         guard streams[stream] != nil else { return }
         try updateStream(stream) { (state: inout StreamState) throws(ZTPError) in
             try state.sendWindow.grant(increment)
@@ -109,7 +109,7 @@ extension SessionEngine {
 
     /// The application consumed `count` bytes of `stream`; returns credit to the peer when due.
     /// Only needed when credit is not automatic (a client whose reader may stall).
-    mutating func consumed(stream: UInt32, count: Int, now: Double, out: inout [UInt8]) {
+    mutating func consumed(stream: UInt32, count: Int, now: Double, out: inout ByteBuffer) {
         var credit: Int?
         try? updateStream(stream) { (state: inout StreamState) throws(ZTPError) in
             if let increment = state.credit.consume(count) {

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// What happened to a message handed to `sendData`.
 public enum SendOutcome: Equatable, Sendable {
     /// Sealed into the outbound bytes.
@@ -14,7 +16,7 @@ public enum SendOutcome: Equatable, Sendable {
 
 extension SessionEngine {
     /// Sends one message as one DATA frame, or queues it behind the window.
-    mutating func sendData(stream: UInt32, payload: [UInt8], now: Double, out: inout [UInt8]) -> SendOutcome {
+    mutating func sendData(stream: UInt32, payload: [UInt8], now: Double, out: inout ByteBuffer) -> SendOutcome {
         guard payload.count <= parameters.maxFrame else { return .tooLarge }
         if streams[stream] == nil {
             // "Only the client opens streams: a DATA frame on an id that is not open opens it."
@@ -34,7 +36,7 @@ extension SessionEngine {
 
     /// Sends from a caller's buffer without an intermediate array; the window must admit it.
     /// Returns false (sending nothing) when it does not or the stream is not open.
-    mutating func sendDataIfWindowAllows(stream: UInt32, payload: UnsafeRawBufferPointer, now: Double, out: inout [UInt8]) -> Bool {
+    mutating func sendDataIfWindowAllows(stream: UInt32, payload: UnsafeRawBufferPointer, now: Double, out: inout ByteBuffer) -> Bool {
         if streams[stream] == nil, role == .client, stream >= 1, stream <= FrameType.maxStreamID {
             openStream(stream, now: now)
         }
@@ -46,7 +48,7 @@ extension SessionEngine {
         return true
     }
 
-    private mutating func sealData(stream: UInt32, payload: UnsafeRawBufferPointer, now: Double, out: inout [UInt8]) {
+    private mutating func sealData(stream: UInt32, payload: UnsafeRawBufferPointer, now: Double, out: inout ByteBuffer) {
         try? updateStream(stream) { (state: inout StreamState) throws(ZTPError) in
             try state.sendWindow.consume(payload.count)
             state.lastActivity = now
@@ -60,7 +62,7 @@ extension SessionEngine {
 
     /// Sends queued messages of `stream` that the window now admits. Returns true when the
     /// queue drained completely.
-    mutating func flushQueue(stream: UInt32, now: Double, out: inout [UInt8]) -> Bool {
+    mutating func flushQueue(stream: UInt32, now: Double, out: inout ByteBuffer) -> Bool {
         guard let state = streams[stream], !state.queue.isEmpty else { return false }
         while let next = streams[stream]?.queue.first, (streams[stream]?.sendWindow.available ?? 0) >= next.count {
             var message: [UInt8] = []
@@ -73,7 +75,7 @@ extension SessionEngine {
 
     /// Ends a stream from this side: CLOSE(stream, code, reason), then no more DATA on it.
     @discardableResult
-    mutating func closeStream(_ stream: UInt32, code: CloseCode, reason: String, now: Double, out: inout [UInt8]) -> Bool {
+    mutating func closeStream(_ stream: UInt32, code: CloseCode, reason: String, now: Double, out: inout ByteBuffer) -> Bool {
         guard removeStream(stream) != nil else { return false }
         seal(.close(stream: stream, code: code, reason: Frame.closeReason(reason)), now: now, into: &out)
         return true

@@ -1,3 +1,5 @@
+import NIOCore
+
 extension SessionEngine {
     /// Applies every rule that depends on time alone and returns when it next needs a look.
     ///
@@ -6,7 +8,7 @@ extension SessionEngine {
     /// Server: streams idle for `stream_idle_timeout` get CLOSE(IDLE_TIMEOUT).
     /// Client: PING after `heartbeat_interval` of silence, empty DATA on listening streams.
     /// Both: KEY_UPDATE once the current send key is an hour old.
-    mutating func tick(now: Double, out: inout [UInt8], events: inout [ConnectionEvent]) {
+    mutating func tick(now: Double, out: inout ByteBuffer, events: inout [ConnectionEvent]) {
         let heartbeat = Double(parameters.heartbeatInterval)
         // "A session lasts no longer than its token: when exp passes, the server sends
         // CLOSE(0, TOKEN_EXPIRED) and closes."

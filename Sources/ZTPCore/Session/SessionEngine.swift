@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The part of a ZTP session that both roles share once the handshake is done: the cipher
 /// pair, the stream table with flow control, heartbeats, idle rules and key updates.
 ///
@@ -46,11 +48,11 @@ struct SessionEngine: Sendable {
     }
 
     /// Seals one frame into `out`, keeping counters and the key-update rule in one place.
-    mutating func seal(_ type: FrameType, stream: UInt32, plaintext: UnsafeRawBufferPointer, now: Double, into out: inout [UInt8]) {
-        let before = out.count
+    mutating func seal(_ type: FrameType, stream: UInt32, plaintext: UnsafeRawBufferPointer, now: Double, into out: inout ByteBuffer) {
+        let before = out.writerIndex
         sealer.seal(type: type, streamID: stream, plaintext: plaintext, appendingTo: &out)
         statistics.framesOut += 1
-        statistics.bytesOut += UInt64(out.count - before)
+        statistics.bytesOut += UInt64(out.writerIndex - before)
         lastSent = now
         if type == .keyUpdate {
             sendKeyEpoch += 1
@@ -60,16 +62,16 @@ struct SessionEngine: Sendable {
         }
     }
 
-    mutating func seal(_ frame: Frame, now: Double, into out: inout [UInt8]) {
+    mutating func seal(_ frame: Frame, now: Double, into out: inout ByteBuffer) {
         frame.withPlaintext { seal(frame.type, stream: frame.streamID, plaintext: $0, now: now, into: &out) }
     }
 
-    mutating func sendKeyUpdate(now: Double, into out: inout [UInt8]) {
+    mutating func sendKeyUpdate(now: Double, into out: inout ByteBuffer) {
         seal(.keyUpdate, stream: 0, plaintext: UnsafeRawBufferPointer(start: nil, count: 0), now: now, into: &out)
     }
 
     /// Sends a PING with these 8 bytes; the matching PONG comes back as `.pong`.
-    mutating func ping(_ opaque: [UInt8], now: Double, into out: inout [UInt8]) {
+    mutating func ping(_ opaque: [UInt8], now: Double, into out: inout ByteBuffer) {
         precondition(opaque.count == 8)
         // Remember a handful; older unanswered ones are forgotten (a PONG for them is ignored).
         if outstandingPings.count >= 8 { outstandingPings.removeFirst() }
@@ -117,11 +119,10 @@ struct SessionEngine: Sendable {
     }
 
     mutating func updateStream(_ id: UInt32, _ body: (inout StreamState) throws(ZTPError) -> Void) throws(ZTPError) {
-        guard var state = streams[id] else { return }
-        // Take the value out while mutating so the dictionary's storage is not copied.
-        streams[id] = nil
-        defer { streams[id] = state }
-        try body(&state)
+        // One hash look-up, then the value is changed where it lies (`values`' subscript
+        // modifies in place): no removal and re-insertion per frame, no copy of the table.
+        guard let index = streams.index(forKey: id) else { return }
+        try body(&streams.values[index])
     }
 
     mutating func adjustQueuedBytes(by delta: Int) {

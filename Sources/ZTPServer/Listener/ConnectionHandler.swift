@@ -287,14 +287,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         leaveRegistry()
         // Nothing more is read: a peer that keeps sending costs nothing while the close drains.
         try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
-        let bytes = connection.takeOutbound()
-        guard !bytes.isEmpty else {
+        let bytes = connection.takeOutboundBuffer()
+        guard bytes.readableBytes > 0 else {
             context.close(promise: nil)
             return
         }
         let channel = context.channel
         let promise = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(bytes: bytes)), promise: promise)
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: promise)
         promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
         closeTimer = context.eventLoop.scheduleTask(in: Self.closeDeadline) { channel.close(promise: nil) }
     }
@@ -378,10 +378,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Moves the core's outbound bytes to the channel. Flushes at once unless a read is being
     /// handled (then the end of `channelRead`, or `channelReadComplete`, flushes).
     private func writeOutbound() {
-        guard let context, !closing, !connection.outbound.isEmpty else { return }
-        var buffer = context.channel.allocator.buffer(capacity: connection.outbound.count)
-        connection.drainOutbound { buffer.writeBytes($0) }
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        guard let context, !closing, connection.hasOutbound else { return }
+        // The buffer the frames were sealed into is written as it is.
+        context.write(wrapOutboundOut(connection.takeOutboundBuffer()), promise: nil)
         if !inReadBatch { context.flush() }
         let buffered = (try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0
         if buffered > services.configuration.outboundLimit {

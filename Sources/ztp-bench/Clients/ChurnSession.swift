@@ -177,10 +177,8 @@ final class ChurnSessionHandler: ChannelInboundHandler {
     }
 
     private func flushOutbound() {
-        guard let context, !connection.outbound.isEmpty else { return }
-        var buffer = context.channel.allocator.buffer(capacity: connection.outbound.count)
-        connection.drainOutbound { buffer.writeBytes($0) }
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        guard let context, connection.hasOutbound else { return }
+        context.writeAndFlush(wrapOutboundOut(connection.takeOutboundBuffer()), promise: nil)
     }
 
     private func scheduleTimer() {
