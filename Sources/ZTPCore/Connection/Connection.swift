@@ -153,49 +153,53 @@ public struct Connection<Handshake: HandshakeMachine>: Sendable {
     /// One frame of an established session, opened where it lies in the receive buffer.
     /// False when the next frame is not whole yet.
     private mutating func receiveSessionFrame(now: Double, events: inout [ConnectionEvent]) throws(ZTPError) -> Bool {
-        guard case .established(var engine) = phase else { return false }
-        // Engine and outbound buffer are moved out meanwhile, as in `withEngine`, so that
-        // neither storage is copied; the decoder stays in place for the in-place open.
-        phase = .closed
-        var out = outbound
-        outbound = ByteBuffer()
-        defer {
-            phase = .established(engine)
-            outbound = out
-        }
-        guard let (header, start) = try decoder.nextFrame() else { return false }
-        // A handshake frame here is out of its place, which its header shows: a protocol error
-        // even if its nonce is also wrong (section 2.0: the type is checked first).
-        switch header.type {
-        case .handshakeInit, .handshakeAck, .clientHello, .serverHello:
-            throw .protocolError(.unexpectedFrame, "\(header.type) after the handshake")
-        case .data, .close, .ping, .pong, .windowUpdate, .keyUpdate:
-            break
-        }
-        let plaintext = try decoder.open(header: header, at: start, with: &engine.opener)
-        engine.noteReceived(frameBytes: FrameHeader.size + Int(header.length), now: now)
         let role = session?.role ?? ""
         let admission = self.admission
-        try engine.receive(header: header, plaintext: plaintext, now: now, admission: { admission($0, role) },
-                           out: &out, events: &events)
-        return true
+        return try withSession { (engine, out, decoder) throws(ZTPError) -> Bool in
+            guard let (header, start) = try decoder.nextFrame() else { return false }
+            // A handshake frame here is out of its place, which its header shows: a protocol
+            // error even if its nonce is also wrong (section 2.0: the type is checked first).
+            switch header.type {
+            case .handshakeInit, .handshakeAck, .clientHello, .serverHello:
+                throw .protocolError(.unexpectedFrame, "\(header.type) after the handshake")
+            case .data, .close, .ping, .pong, .windowUpdate, .keyUpdate:
+                break
+            }
+            let plaintext = try decoder.open(header: header, at: start, with: &engine.opener)
+            engine.noteReceived(frameBytes: FrameHeader.size + Int(header.length), now: now)
+            try engine.receive(header: header, plaintext: plaintext, now: now, admission: { admission($0, role) },
+                               out: &out, events: &events)
+            return true
+        } ?? false
     }
 
-    /// Runs `body` on the engine and the outbound buffer, both moved out of `self` meanwhile:
-    /// the engine's storage stays uniquely referenced (no copy of the stream table per frame)
-    /// and the body may write frames. Nil when not established.
-    /// Generic over the error so that non-throwing bodies need no `try` (E is then `Never`).
+    /// Runs `body` on the engine and the outbound buffer (see `withSession`). Nil when not
+    /// established. Generic over the error so that non-throwing bodies need no `try` (E is
+    /// then `Never`).
     @discardableResult
     mutating func withEngine<R, E: Error>(_ body: (inout SessionEngine, inout ByteBuffer) throws(E) -> R) throws(E) -> R? {
+        try withSession { (engine, out, _) throws(E) -> R in try body(&engine, &out) }
+    }
+
+    /// Runs `body` on the engine, the outbound buffer and the decoder, all moved out of `self`
+    /// meanwhile: each storage stays uniquely referenced, so the stream table is not copied per
+    /// frame, frames are sealed into `out` and opened in the decoder's buffer without a copy.
+    /// Nil when not established.
+    private mutating func withSession<R, E: Error>(
+        _ body: (inout SessionEngine, inout ByteBuffer, inout FrameDecoder) throws(E) -> R
+    ) throws(E) -> R? {
         guard case .established(var engine) = phase else { return nil }
         phase = .closed
         var out = outbound
         outbound = ByteBuffer()
+        var decoder = self.decoder
+        self.decoder = FrameDecoder(sender: Handshake.peerRole)
         defer {
             phase = .established(engine)
             outbound = out
+            self.decoder = decoder
         }
-        return try body(&engine, &out)
+        return try body(&engine, &out, &decoder)
     }
 
     /// Applies a protocol violation: CLOSE first when the rules allow it, then close.
