@@ -24,7 +24,8 @@ declare -A tool_package=([podman]=podman [buildah]=buildah [debootstrap]=deboots
                          [newuidmap]=uidmap [curl]=curl [setpriv]=util-linux [python3]=python3)
 missing=""
 for tool in "${!tool_package[@]}"; do
-    command -v "$tool" >/dev/null 2>&1 || missing="$missing ${tool_package[$tool]}"
+    # `type -P`, not `command -v`: the `podman` function above would count as installed.
+    type -P "$tool" >/dev/null 2>&1 || missing="$missing ${tool_package[$tool]}"
 done
 if [ -n "$missing" ]; then
     echo "installing:$missing"

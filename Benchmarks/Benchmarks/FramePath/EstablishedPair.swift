@@ -2,8 +2,8 @@ import Benchmark
 import ZTPCore
 
 /// A client and a server connection with stream 1 open, exchanging bytes in memory through
-/// reused buffers, as the NIO handlers do with their channel buffers. A class so that one pair
-/// lives across a benchmark's runs and every run after the first is steady state.
+/// reused buffers. A class so that one pair lives across a benchmark's runs and every run after
+/// the first is steady state.
 final class EstablishedPair {
     private var client: ClientConnection
     private var server: ServerConnection

@@ -4,9 +4,12 @@ import ZTPCore
 // Allocations per DATA frame on the core's hot path (issue 12: zero in steady state), counted
 // by package-benchmark's malloc interposer. Each benchmark keeps one client and one server
 // `Connection`, brought through the handshake in memory and warmed up before the first
-// measurement, and moves DATA the way the NIO drivers do: bytes in through `receive` (one frame
-// per call, the worst case, or 16), events into an array kept across calls, bytes out through
-// `drainOutbound` into a reused buffer. Counts are per frame (`scalingFactor: .kilo`, 1,000 frames a run).
+// measurement, and moves DATA as the NIO drivers do on the way in: bytes through `receive` (one
+// frame per call, the worst case, or 16), events into an array kept across calls. On the way
+// out the bytes go through `drainOutbound` into a reused buffer; the drivers instead hand the
+// sealed buffer itself to NIO (`takeOutboundBuffer`), one buffer per write, which is the
+// transport's allocation (as it was when they copied into a new buffer per write), not the
+// core's. Counts are per frame (`scalingFactor: .kilo`, 1,000 frames a run).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.mallocCountTotal, .throughput, .wallClock],

@@ -3,7 +3,7 @@ import NIOCore
 extension SessionEngine {
     /// Handles one opened frame of an established session, its plaintext a slice of the receive
     /// buffer. DATA and WINDOW_UPDATE, the frames of steady traffic, are read from the slice
-    /// without a copy; the rest are parsed into a `Frame`.
+    /// without a copy; the other control frames are parsed into a `Frame`.
     mutating func receive(header: FrameHeader, plaintext: ByteBuffer, now: Double, admission: (UInt32) -> CloseCode?,
                           out: inout ByteBuffer, events: inout [ConnectionEvent]) throws(ZTPError) {
         switch header.type {
@@ -12,22 +12,18 @@ extension SessionEngine {
         case .windowUpdate:
             // Sizes were checked on the header: the payload is the 4-byte increment.
             let increment = plaintext.getInteger(at: plaintext.readerIndex, as: UInt32.self) ?? 0
-            try receive(Frame.windowUpdate(header: header, increment: increment), now: now, admission: admission,
-                        out: &out, events: &events)
+            try receiveControl(Frame.windowUpdate(header: header, increment: increment), now: now, out: &out, events: &events)
         default:
-            try receive(Frame(header: header, plaintext: Array(buffer: plaintext)), now: now, admission: admission,
-                        out: &out, events: &events)
+            try receiveControl(Frame(header: header, plaintext: Array(buffer: plaintext)), now: now, out: &out, events: &events)
         }
     }
 
-    /// Handles one parsed frame of an established session.
-    mutating func receive(_ frame: Frame, now: Double, admission: (UInt32) -> CloseCode?,
-                          out: inout ByteBuffer, events: inout [ConnectionEvent]) throws(ZTPError) {
+    /// Handles one parsed control frame of an established session (DATA never comes here).
+    private mutating func receiveControl(_ frame: Frame, now: Double, out: inout ByteBuffer,
+                                         events: inout [ConnectionEvent]) throws(ZTPError) {
         switch frame {
-        case .data(let stream, let payload):
-            var buffer = ByteBufferAllocator().buffer(capacity: payload.count)
-            buffer.writeBytes(payload)
-            try receiveData(stream: stream, payload: buffer, now: now, admission: admission, out: &out, events: &events)
+        case .data:
+            preconditionFailure("DATA is received from the buffer, in receive(header:plaintext:)")
         case .close(0, let code, let reason):
             events.append(.closed(.peerClosed(code, reason: String(decoding: reason, as: UTF8.self))))
         case .close(let stream, let code, let reason):
