@@ -40,8 +40,8 @@ struct ConnectionChecks {
                 invariant(!openStreams.contains(stream), "open stream \(stream) reported rejected")
             case .data(let stream, let payload):
                 invariant(established, "data before the handshake")
-                invariant(!payload.isEmpty, "empty message delivered")
-                invariant(payload.count <= FrameType.maxDataPayload, "message above max_frame")
+                invariant(payload.readableBytes > 0, "empty message delivered")
+                invariant(payload.readableBytes <= FrameType.maxDataPayload, "message above max_frame")
                 invariant(stream >= 1 && stream <= FrameType.maxStreamID, "data on stream \(stream)")
                 if isServer { invariant(openStreams.contains(stream), "data on stream \(stream) that is not open") }
             case .streamClosed(let stream, _, _, _):
